@@ -1,0 +1,1 @@
+"""Orienta's custom actions (rasa-sdk); one module per concern, each action thin."""

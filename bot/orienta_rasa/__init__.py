@@ -1,0 +1,1 @@
+"""Orienta's plugins for the Rasa server: language detection and localized NLG."""

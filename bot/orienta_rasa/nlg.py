@@ -1,0 +1,137 @@
+"""Renders every bot response in the conversation's language from the gettext catalogs.
+
+The domain's responses hold message ids (text, button titles, `metadata.source`),
+never sentences; this generator, plugged into Rasa through `endpoints.yml`
+(`nlg: type: orienta_rasa.nlg.GettextNLG`), picks the response variation as Rasa
+would (channel, slot conditions), translates it and fills `{placeholders}`. It
+runs inside the Rasa server, so the bot can still speak when the action server
+is down.
+"""
+from __future__ import annotations
+
+import logging
+import string
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
+
+from babel import Locale
+from rasa.core.nlg.generator import NaturalLanguageGenerator, ResponseVariationFilter
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from orienta_rasa.catalogs import translations_for
+from orienta.languages import default_language, normalize_language, supported_languages
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+Translate = Callable[[str], str]
+
+
+class _KeepMissing(dict):
+    """Leaves unknown `{placeholders}` as they are instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, values: Dict[str, Any]) -> str:
+    """`str.format_map` that tolerates missing keys and stray braces."""
+    try:
+        return string.Formatter().vformat(template, (), _KeepMissing(values))
+    except (ValueError, IndexError):
+        return template
+
+
+def language_name(language: str) -> str:
+    """The language's own name ('polski', 'lietuvių'), from Babel's CLDR data."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+def conversation_language(slots: Dict[str, Any], latest_message: Dict[str, Any]) -> str:
+    """The `language` slot, else the latest message's detected language, else the default."""
+    return (
+        normalize_language(slots.get(LANGUAGE_SLOT))
+        or normalize_language((latest_message or {}).get("language"))
+        or default_language()
+    )
+
+
+def render_response(
+    variation: Dict[str, Any], translate: Translate, values: Dict[str, Any]
+) -> Dict[str, Any]:
+    """Turn one domain response variation (message ids) into a message in one language."""
+    text = fill(translate(variation["text"]), values) if variation.get("text") else None
+    metadata = dict(variation.get("metadata") or {})
+    source_id = metadata.pop("source", None)
+    if source_id:
+        citation = fill(translate("citation"), {"source": translate(source_id)})
+        text = f"{text}\n\n{citation}" if text else citation
+        metadata["citation"] = translate(source_id)
+    buttons = [
+        {"title": fill(translate(b["title"]), values), "payload": b.get("payload", "")}
+        for b in variation.get("buttons") or []
+    ]
+    for topic in values.get("topic_buttons") or []:
+        buttons.append({"title": translate(f"topic.{topic}.title"), "payload": f"/{topic}"})
+    if metadata.pop("language_buttons", False):
+        buttons.extend(
+            {"title": language_name(code), "payload": '/change_language{"language":"%s"}' % code}
+            for code in supported_languages()
+        )
+    return {
+        "text": text,
+        "buttons": buttons,
+        "image": variation.get("image"),
+        "elements": [],
+        "attachment": None,
+        "custom": variation.get("custom") or {},
+        "metadata": metadata,
+    }
+
+
+def choose_variation(variations: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The first eligible variation: answers must be reproducible, so no random choice."""
+    return variations[0] if variations else None
+
+
+class GettextNLG(NaturalLanguageGenerator):
+    """Rasa NLG reading message ids from the domain and text from the catalogs."""
+
+    def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None) -> None:
+        self._responses = dict(domain.responses) if domain else {}
+        self._filter = ResponseVariationFilter(self._responses)
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        slots = tracker.current_slot_values()
+        if utter_action not in self._responses:
+            logger.error("No response named '%s' in the domain.", utter_action)
+            return None
+        variation = choose_variation(
+            self._filter.responses_for_utter_action(utter_action, output_channel, slots)
+        )
+        if variation is None:
+            return None
+        language = conversation_language(slots, tracker.latest_message.parse_data if tracker.latest_message else {})
+        values = {**slots, **kwargs, "language_name": language_name(language)}
+        return render_response(variation, translations_for(language).gettext, values)
+
+
+def response_message_ids(domain_responses: Dict[str, Iterable[Dict[str, Any]]]) -> List[str]:
+    """Every message id the domain's responses refer to (for extraction and tests)."""
+    ids: List[str] = []
+    for variations in domain_responses.values():
+        for variation in variations:
+            if variation.get("text"):
+                ids.append(variation["text"])
+            ids.extend(b["title"] for b in variation.get("buttons") or [])
+            source = (variation.get("metadata") or {}).get("source")
+            if source:
+                ids.append(source)
+    return ids

@@ -1,0 +1,1 @@
+"""Orienta's shared plumbing: settings, endpoint rendering, message extraction, command line."""

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server (called by `make run`, after setup).
+# Settings come from the environment (README, "Configuration"). Ctrl-C stops both.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+export RASA_TELEMETRY_ENABLED=false HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+rasa_port="${ORIENTA_RASA_PORT:-5005}"
+actions_host="${ORIENTA_ACTIONS_HOST:-127.0.0.1}"
+actions_port="${ORIENTA_ACTIONS_PORT:-5055}"
+var_dir="${ORIENTA_VAR_DIR:-$root/var}"
+model="${ORIENTA_RASA_MODEL:-$root/bot/models/orienta.tar.gz}"
+export ORIENTA_VAR_DIR="$var_dir"
+mkdir -p "$var_dir/logs"
+
+# The HTTP API is protected by a token: ORIENTA_API_TOKEN, else one generated
+# on first run and kept (owner-only) in $var_dir/api_token.
+if [[ -z "${ORIENTA_API_TOKEN:-}" ]]; then
+  if [[ ! -s "$var_dir/api_token" ]]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$var_dir/api_token")
+  fi
+  ORIENTA_API_TOKEN="$(cat "$var_dir/api_token")"
+fi
+
+.venv/bin/python -m orienta.endpoints "$var_dir/endpoints.yml" > /dev/null
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "Stopping Orienta..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "Stopped."
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
+
+SANIC_HOST="$actions_host" .venv/bin/python -m rasa_sdk --actions actions --port "$actions_port" \
+  >> "$var_dir/logs/actions.log" 2>&1 &
+pids+=($!)
+
+(cd bot && exec env PYTHONPATH="$root/bot:$root" SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+  "$root/.venv-rasa/bin/rasa" run --model "$model" --port "$rasa_port" \
+  --enable-api --auth-token "$ORIENTA_API_TOKEN" \
+  --endpoints "$var_dir/endpoints.yml" --credentials credentials.yml \
+  >> "$var_dir/logs/rasa.log" 2>&1) &
+pids+=($!)
+
+wait_for() {  # url, name, pid
+  for _ in $(seq 1 240); do
+    if curl -fsS -o /dev/null "$1"; then return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then
+      echo "The $2 stopped while starting; see $var_dir/logs/." >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  echo "The $2 did not start within 120 s; see $var_dir/logs/." >&2; exit 1
+}
+wait_for "http://$actions_host:$actions_port/health" "action server" "${pids[0]}"
+wait_for "http://localhost:$rasa_port/status?token=$ORIENTA_API_TOKEN" "Rasa server" "${pids[1]}"
+
+cat <<MSG
+Orienta is running.
+  Chat (REST):   POST http://localhost:$rasa_port/webhooks/rest/webhook
+                 {"sender": "me", "message": "Ce este o microcredențială?"}
+  HTTP API:      http://localhost:$rasa_port/  (token: ORIENTA_API_TOKEN or $var_dir/api_token)
+  Actions:       http://$actions_host:$actions_port/health
+  Logs:          $var_dir/logs/
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}" || true
+echo "A server stopped unexpectedly; see $var_dir/logs/." >&2
+exit 1
