@@ -1,0 +1,89 @@
+"""Starts the real stack (scripts/run.sh: action server + Rasa server) on free ports."""
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "e2e-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen
+    rasa_url: str
+    var_dir: Path
+
+    def say(self, sender: str, text: str, **metadata) -> list:
+        body = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def parse(self, text: str) -> dict:
+        response = httpx.post(f"{self.rasa_url}/model/parse", params={"token": TOKEN}, json={"text": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=90)
+
+
+def start_stack(var_dir: Path, rasa_port: int, actions_port: int) -> Stack:
+    env = dict(
+        os.environ,
+        ORIENTA_RASA_PORT=str(rasa_port),
+        ORIENTA_ACTIONS_PORT=str(actions_port),
+        ORIENTA_VAR_DIR=str(var_dir),
+        ORIENTA_API_TOKEN=TOKEN,
+    )
+    process = subprocess.Popen(
+        ["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if line.startswith("Orienta is running."):
+            return Stack(process, f"http://localhost:{rasa_port}", var_dir)
+    process.kill()
+    logs = "".join((var_dir / "logs" / name).read_text()[-3000:] for name in ("rasa.log", "actions.log")
+                   if (var_dir / "logs" / name).exists())
+    raise RuntimeError("stack did not start:\n" + "".join(seen) + logs)
+
+
+@pytest.fixture(scope="session")
+def ports():
+    return free_port(), free_port()
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(scope="session")
+def stack(var_dir, ports):
+    running = start_stack(var_dir, *ports)
+    yield running
+    if running.process.poll() is None:
+        assert running.stop() == 0

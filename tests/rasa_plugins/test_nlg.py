@@ -1,0 +1,122 @@
+"""The NLG renders domain responses from the catalogs in the conversation's language."""
+import asyncio
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from orienta.languages import supported_languages
+from orienta_rasa.catalogs import translations_for
+from orienta_rasa.nlg import (
+    GettextNLG,
+    conversation_language,
+    fill,
+    language_name,
+    render_response,
+    response_message_ids,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return Domain.load(str(PROJECT_ROOT / "bot" / "domain"))
+
+
+def tracker(domain, language=None, detected="und", slots=()):
+    t = DialogueStateTracker.from_events(
+        "learner", [UserUttered("hello", {"name": "greet", "confidence": 1.0}, parse_data={"language": detected})],
+        slots=domain.slots,
+    )
+    if language:
+        t.update(SlotSet("language", language))
+    for name, value in slots:
+        t.update(SlotSet(name, value))
+    return t
+
+
+def generate(nlg, name, t):
+    return asyncio.run(nlg.generate(name, t, "rest"))
+
+
+def test_fill_keeps_unknown_placeholders_and_survives_stray_braces():
+    assert fill("Hi {name}, {unknown}", {"name": "Ana"}) == "Hi Ana, {unknown}"
+    assert fill("a { b", {}) == "a { b"
+
+
+def test_language_names_are_endonyms():
+    assert [language_name(code) for code in ("pl", "lt", "sl")] == ["Polski", "Lietuvių", "Slovenščina"]
+
+
+def test_conversation_language_prefers_slot_then_detection():
+    assert conversation_language({"language": "ro"}, {"language": "pl"}) == "ro"
+    assert conversation_language({"language": None}, {"language": "pl"}) == "pl"
+    assert conversation_language({}, {"language": "und"}) == "en"
+
+
+@pytest.mark.parametrize("language", supported_languages())
+def test_answers_are_in_the_conversation_language_with_citation(domain, language):
+    nlg = GettextNLG(domain=domain)
+    message = generate(nlg, "utter_answer_definition", tracker(domain, language))
+    catalog = translations_for(language)
+    assert message["text"].startswith(catalog.gettext("topic.definition.short"))
+    assert catalog.gettext("topic.definition.source") in message["text"]
+    assert message["metadata"]["citation"] == catalog.gettext("topic.definition.source")
+    assert message["buttons"][0]["title"] == catalog.gettext("button.tell_me_more")
+    assert message["buttons"][0]["payload"] == '/tell_me_more{"topic":"definition"}'
+    assert "topic." not in message["text"]
+
+
+def test_detected_language_is_used_before_the_slot_is_set(domain):
+    nlg = GettextNLG(domain=domain)
+    message = generate(nlg, "utter_greet", tracker(domain, None, detected="lt"))
+    assert message["text"] == translations_for("lt").gettext("greet")
+
+
+def test_tell_me_more_follows_the_topic_slot(domain):
+    nlg = GettextNLG(domain=domain)
+    message = generate(nlg, "utter_more", tracker(domain, "pl", slots=[("topic", "stacking")]))
+    assert message["text"].startswith(translations_for("pl").gettext("topic.stacking.more"))
+
+
+def test_tell_me_more_without_topic_offers_topics(domain):
+    nlg = GettextNLG(domain=domain)
+    message = generate(nlg, "utter_more", tracker(domain, "sl"))
+    assert message["text"] == translations_for("sl").gettext("fallback")
+    assert len(message["buttons"]) == 2
+
+
+def test_language_switch_names_the_new_language_in_itself(domain):
+    nlg = GettextNLG(domain=domain)
+    message = generate(nlg, "utter_language_switched", tracker(domain, "lt"))
+    assert "Lietuvių" in message["text"] or "lietuvių" in message["text"]
+
+
+def test_language_choice_offers_every_language(domain):
+    nlg = GettextNLG(domain=domain)
+    message = generate(nlg, "utter_language_choose", tracker(domain, "ro"))
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ['/change_language{"language":"%s"}' % c for c in supported_languages()]
+
+
+def test_unknown_response_renders_nothing(domain):
+    assert generate(GettextNLG(domain=domain), "utter_nonexistent", tracker(domain, "en")) is None
+
+
+def test_every_domain_message_id_is_translated(domain):
+    for language in supported_languages():
+        catalog = translations_for(language)
+        untranslated = [m for m in response_message_ids(domain.responses) if catalog.gettext(m) == m]
+        assert not untranslated, (language, untranslated)
+
+
+def test_render_response_translates_buttons_and_fills_values():
+    catalog = {"hello": "Bonjour {who}", "b": "Bouton"}.get
+    message = render_response(
+        {"text": "hello", "buttons": [{"title": "b", "payload": "/x"}]}, lambda m: catalog(m, m), {"who": "Ana"}
+    )
+    assert message["text"] == "Bonjour Ana"
+    assert message["buttons"] == [{"title": "Bouton", "payload": "/x"}]
