@@ -24,6 +24,7 @@ from orienta.languages import default_language, normalize_language, supported_la
 logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
+ANSWER_PREFIX = "utter_answer_"  # utter_answer_<topic> answers a knowledge topic
 Translate = Callable[[str], str]
 
 
@@ -63,6 +64,7 @@ def render_response(
     """Turn one domain response variation (message ids) into a message in one language."""
     text = fill(translate(variation["text"]), values) if variation.get("text") else None
     metadata = dict(variation.get("metadata") or {})
+    metadata.pop("suggest_topics", None)
     source_id = metadata.pop("source", None)
     if source_id:
         citation = fill(translate("citation"), {"source": translate(source_id)})
@@ -90,6 +92,13 @@ def render_response(
     }
 
 
+def closest_topics(intent_ranking: Iterable[Dict[str, Any]], topics: Iterable[str], limit: int) -> List[str]:
+    """The `limit` knowledge topics the classifier found closest, best first."""
+    known = set(topics)
+    ranked = [r.get("name") for r in intent_ranking or [] if r.get("name") in known]
+    return ranked[:limit]
+
+
 def choose_variation(variations: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """The first eligible variation: answers must be reproducible, so no random choice."""
     return variations[0] if variations else None
@@ -101,6 +110,7 @@ class GettextNLG(NaturalLanguageGenerator):
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None) -> None:
         self._responses = dict(domain.responses) if domain else {}
         self._filter = ResponseVariationFilter(self._responses)
+        self._topics = [name[len(ANSWER_PREFIX):] for name in self._responses if name.startswith(ANSWER_PREFIX)]
 
     async def generate(
         self,
@@ -118,8 +128,14 @@ class GettextNLG(NaturalLanguageGenerator):
         )
         if variation is None:
             return None
-        language = conversation_language(slots, tracker.latest_message.parse_data if tracker.latest_message else {})
+        parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
+        language = conversation_language(slots, parse_data)
         values = {**slots, **kwargs, "language_name": language_name(language)}
+        suggestions = (variation.get("metadata") or {}).get("suggest_topics")
+        if suggestions:
+            values["topic_buttons"] = closest_topics(
+                parse_data.get("intent_ranking"), self._topics, int(suggestions)
+            )
         return render_response(variation, translations_for(language).gettext, values)
 
 

@@ -10,6 +10,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from orienta.languages import supported_languages
 from orienta_rasa.catalogs import translations_for
 from orienta_rasa.nlg import (
+    closest_topics,
     GettextNLG,
     conversation_language,
     fill,
@@ -120,3 +121,26 @@ def test_render_response_translates_buttons_and_fills_values():
     )
     assert message["text"] == "Bonjour Ana"
     assert message["buttons"] == [{"title": "Bouton", "payload": "/x"}]
+
+
+def test_closest_topics_skips_non_topics_and_keeps_order():
+    ranking = [{"name": "greet"}, {"name": "stacking"}, {"name": "nlu_fallback"}, {"name": "recognition"},
+               {"name": "quality"}, {"name": "portability"}]
+    assert closest_topics(ranking, ["quality", "stacking", "recognition", "portability"], 3) == [
+        "stacking", "recognition", "quality"]
+
+
+def test_fallback_offers_the_closest_topics(domain):
+    t = DialogueStateTracker.from_events(
+        "learner",
+        [UserUttered("hmm credits?", {"name": "nlu_fallback", "confidence": 0.4}, parse_data={
+            "language": "ro",
+            "intent_ranking": [{"name": "nlu_fallback"}, {"name": "ects_workload"}, {"name": "greet"},
+                               {"name": "eqf_level"}, {"name": "stacking"}, {"name": "quality"}]})],
+        slots=domain.slots,
+    )
+    message = generate(GettextNLG(domain=domain), "utter_fallback", t)
+    ro = translations_for("ro")
+    assert message["text"] == ro.gettext("fallback")
+    assert [b["payload"] for b in message["buttons"]] == ["/ects_workload", "/eqf_level", "/stacking"]
+    assert message["buttons"][0]["title"] == ro.gettext("topic.ects_workload.title")

@@ -1,0 +1,61 @@
+"""BM25 ranking with folding and prefixes, and reciprocal rank fusion."""
+import pytest
+
+from catalogue_index.fusion import reciprocal_rank_fusion
+from catalogue_index.lexical import LexicalIndex, fold, tokenize
+
+DOCS = {
+    10: "Advanced Excel for financial analysis: pivot tables and Power Query",
+    11: "AutoCAD 2D drafting for construction technicians",
+    12: "Mikropoświadczenie: programowanie w Pythonie dla analityków danych",
+    13: "Duomenų analizė ir programavimas su Python",
+    14: "Zelena transformacija podjetij in trajnostno poročanje",
+}
+
+
+@pytest.fixture(scope="module")
+def index():
+    return LexicalIndex(list(DOCS), list(DOCS.values()))
+
+
+def test_fold_removes_diacritics_including_polish_l():
+    assert fold("Mikropoświadczenie Łódź Žalgiris") == "mikroposwiadczenie lodz zalgiris"
+
+
+def test_tokens_have_prefixes_for_inflected_forms():
+    assert "progra~" in tokenize("programavimas")
+    assert tokenize("a 5 ECTS") == ["5", "ects"]
+
+
+def test_exact_tool_names_rank_first(index):
+    ids, _ = index.search("excel", 3)
+    assert ids[0] == 10
+    assert index.search("AUTOCAD course", 3)[0][0] == 11
+
+
+def test_diacritics_and_inflection_do_not_matter(index):
+    assert index.search("mikroposwiadczenia z programowania", 3)[0][0] == 12
+    assert 13 in index.search("programavimo kursai", 3)[0]
+
+
+def test_no_match_returns_nothing(index):
+    assert len(index.search("astrophysics", 5)[0]) == 0
+    assert len(index.search("", 5)[0]) == 0
+
+
+def test_allowed_ids_filter(index):
+    ids, _ = index.search("python", 5, allowed_ids=[13, 14])
+    assert list(ids) == [13]
+
+
+def test_rrf_rewards_agreement():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1, 4]])
+    assert [item for item, _ in fused][:2] == [1, 3]
+    assert {item for item, _ in fused} == {1, 2, 3, 4}
+
+
+def test_rrf_weights_and_validation():
+    fused = reciprocal_rank_fusion([[1], [2]], weights=[1.0, 2.0])
+    assert fused[0][0] == 2
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([[1]], weights=[1.0, 1.0])
