@@ -60,16 +60,16 @@ embedding-model: $(VENV)/.installed
 i18n: i18n-extract i18n-update i18n-compile
 
 i18n-extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -q -F babel.cfg --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
 	  --project=orienta --copyright-holder="Orienta" -o locales/orienta.pot .
 
 i18n-update: $(VENV)/.installed
-	$(VENV)/bin/pybabel update -q -i locales/orienta.pot -d locales -D orienta --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel update -i locales/orienta.pot -d locales -D orienta --no-fuzzy-matching --ignore-obsolete
 
 i18n-compile: $(MO_FILES)
 
 locales/%/LC_MESSAGES/orienta.mo: locales/%/LC_MESSAGES/orienta.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d locales -D orienta -l $*
+	$(VENV)/bin/pybabel compile -d locales -D orienta -l $*
 
 # --- Rasa model: trained only when its inputs changed -------------------------
 model: $(RASA_MODEL)
@@ -87,7 +87,7 @@ test: setup test-unit test-rasa test-e2e
 
 test-unit: $(VENV)/.installed i18n-compile
 	$(PYTHON) -m pytest -q -m "not e2e"
-	cd tests/rasa_plugins && $(RASA_ENV) ../../$(RASA_PYTHON) -m pytest -q -p no:cacheprovider .
+	$(RASA_ENV) $(RASA_PYTHON) -m pytest -q -p no:cacheprovider tests/rasa_plugins
 
 test-rasa: model
 	cd bot && $(RASA_ENV) ../$(RASA_VENV)/bin/rasa data validate --fail-on-warnings \

@@ -1,6 +1,6 @@
 """Babel extractor for the Rasa domain: response texts, button titles and citations are message ids.
 
-Referenced from babel.cfg as `orienta.i18n_extract:extract_domain`.
+Registered as the Babel extractor `orienta_domain` (pyproject.toml) and used in babel.cfg.
 """
 from __future__ import annotations
 

@@ -23,6 +23,12 @@ from orienta.languages import default_language, normalize_language, supported_la
 
 logger = logging.getLogger(__name__)
 
+def N_(message_id: str) -> str:
+    """Marks a message id used by code for extraction (`make i18n`); translation happens later."""
+    return message_id
+
+
+CITATION = N_("citation")  # "Source: {source}"
 LANGUAGE_SLOT = "language"
 ANSWER_PREFIX = "utter_answer_"  # utter_answer_<topic> answers a knowledge topic
 Translate = Callable[[str], str]
@@ -67,7 +73,7 @@ def render_response(
     metadata.pop("suggest_topics", None)
     source_id = metadata.pop("source", None)
     if source_id:
-        citation = fill(translate("citation"), {"source": translate(source_id)})
+        citation = fill(translate(CITATION), {"source": translate(source_id)})
         text = f"{text}\n\n{citation}" if text else citation
         metadata["citation"] = translate(source_id)
     buttons = [
