@@ -23,7 +23,10 @@ export ORIENTA_EMBEDDING_MODEL ?= $(ORIENTA_CACHE_DIR)/models/multilingual-e5-sm
 RASA_ENV := PYTHONPATH=$(CURDIR)/bot:$(CURDIR) SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 RASA_MODEL := bot/models/orienta.tar.gz
-RASA_INPUTS := $(shell find bot/config.yml bot/domain bot/data bot/orienta_rasa data/nlu locales/LINGUAS -type f \( -name '*.yml' -o -name '*.py' -o -name LINGUAS \) 2>/dev/null)
+# What the trained model depends on: configuration, domain, rules, NLU data and the
+# pipeline's own components (the NLG is not part of the model).
+RASA_INPUTS := $(shell find bot/config.yml bot/domain bot/data data/nlu -type f -name '*.yml' 2>/dev/null) \
+  locales/LINGUAS $(wildcard bot/orienta_rasa/language_*.py bot/orienta_rasa/e5_featurizer.py)
 LANGUAGES := $(shell sed -e 's/\#.*//' locales/LINGUAS)
 MO_FILES := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/orienta.mo)
 

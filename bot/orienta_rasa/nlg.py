@@ -14,7 +14,8 @@ import string
 from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
 from babel import Locale
-from rasa.core.nlg.generator import NaturalLanguageGenerator, ResponseVariationFilter
+from rasa.core.nlg.generator import ResponseVariationFilter
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -110,11 +111,23 @@ def choose_variation(variations: List[Dict[str, Any]]) -> Optional[Dict[str, Any
     return variations[0] if variations else None
 
 
-class GettextNLG(NaturalLanguageGenerator):
-    """Rasa NLG reading message ids from the domain and text from the catalogs."""
+class GettextNLG(TemplatedNaturalLanguageGenerator):
+    """Rasa NLG reading message ids from the domain and text from the catalogs.
+
+    It extends Rasa's templated generator only so that the server hands it the
+    domain's responses when it loads (or replaces) a model; rendering is its own.
+    """
 
     def __init__(self, endpoint_config: Any = None, domain: Optional[Domain] = None) -> None:
-        self._responses = dict(domain.responses) if domain else {}
+        super().__init__(dict(domain.responses) if domain else {})
+
+    @property
+    def responses(self) -> Dict[str, List[Dict[str, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, responses: Dict[str, List[Dict[str, Any]]]) -> None:
+        self._responses = dict(responses or {})
         self._filter = ResponseVariationFilter(self._responses)
         self._topics = [name[len(ANSWER_PREFIX):] for name in self._responses if name.startswith(ANSWER_PREFIX)]
 

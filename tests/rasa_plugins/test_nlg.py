@@ -144,3 +144,11 @@ def test_fallback_offers_the_closest_topics(domain):
     assert message["text"] == ro.gettext("fallback")
     assert [b["payload"] for b in message["buttons"]] == ["/principles_overview", "/definition"]
     assert message["buttons"][0]["title"] == ro.gettext("topic.principles_overview.title")
+
+
+def test_domain_given_after_creation_is_used(domain):
+    """The Rasa server creates the NLG before loading a model, then hands it the responses."""
+    nlg = GettextNLG(domain=None)
+    nlg.responses = domain.responses
+    message = generate(nlg, "utter_greet", tracker(domain, "sl"))
+    assert message["text"] == translations_for("sl").gettext("greet")
