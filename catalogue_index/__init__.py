@@ -1,0 +1,1 @@
+"""Orienta's catalogue: offer storage, embeddings, the vector and lexical indexes, search."""
