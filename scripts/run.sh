@@ -49,7 +49,7 @@ pids+=($!)
 
 wait_for() {  # url, name, pid
   for _ in $(seq 1 240); do
-    if curl -fsS -o /dev/null "$1"; then return 0; fi
+    if curl -fs -o /dev/null "$1"; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then
       echo "The $2 stopped while starting; see $var_dir/logs/." >&2; exit 1
     fi
