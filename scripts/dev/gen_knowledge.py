@@ -32,7 +32,7 @@ RELATED = {
     "authenticity": ["portability", "assessment"],
     "guidance_services": ["principles_overview", "learner_centred"],
 }
-TOPICS = ["definition", "principles_overview"]
+TOPICS = ["definition", "principles_overview", "quality", "ects_workload", "eqf_level", "stacking", "recognition"]
 
 
 def related(topic):
