@@ -25,14 +25,16 @@ RELATED = {
     "relevance": ["why_microcredentials", "guidance_services"],
     "assessment": ["authenticity", "quality"],
     "stacking": ["recognition", "rpl_validation"],
-    "rpl_validation": ["stacking", "recognition"],
+    "rpl_validation": ["stacking", "recognition",
+          "assessment", "portability", "authenticity", "rpl_validation"],
     "recognition": ["portability", "stacking"],
     "portability": ["authenticity", "recognition"],
     "learner_centred": ["guidance_services", "quality"],
     "authenticity": ["portability", "assessment"],
     "guidance_services": ["principles_overview", "learner_centred"],
 }
-TOPICS = ["definition", "principles_overview", "quality", "ects_workload", "eqf_level", "stacking", "recognition"]
+TOPICS = ["definition", "principles_overview", "quality", "ects_workload", "eqf_level", "stacking", "recognition",
+          "assessment", "portability", "authenticity", "rpl_validation"]
 
 
 def related(topic):
