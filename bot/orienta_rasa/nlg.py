@@ -24,6 +24,7 @@ from orienta.languages import default_language, normalize_language, supported_la
 
 logger = logging.getLogger(__name__)
 
+
 def N_(message_id: str) -> str:
     """Marks a message id used by code for extraction (`make i18n`); translation happens later."""
     return message_id
