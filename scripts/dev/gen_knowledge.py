@@ -26,7 +26,8 @@ RELATED = {
     "assessment": ["authenticity", "quality"],
     "stacking": ["recognition", "rpl_validation"],
     "rpl_validation": ["stacking", "recognition",
-          "assessment", "portability", "authenticity", "rpl_validation"],
+          "assessment", "portability", "authenticity", "rpl_validation",
+          "relevance", "learner_centred", "guidance_services", "vs_qualification"],
     "recognition": ["portability", "stacking"],
     "portability": ["authenticity", "recognition"],
     "learner_centred": ["guidance_services", "quality"],
@@ -34,7 +35,8 @@ RELATED = {
     "guidance_services": ["principles_overview", "learner_centred"],
 }
 TOPICS = ["definition", "principles_overview", "quality", "ects_workload", "eqf_level", "stacking", "recognition",
-          "assessment", "portability", "authenticity", "rpl_validation"]
+          "assessment", "portability", "authenticity", "rpl_validation",
+          "relevance", "learner_centred", "guidance_services", "vs_qualification"]
 
 
 def related(topic):
