@@ -1,4 +1,4 @@
-"""The `orienta` command: `orienta catalogue import|validate|export|stats`.
+"""The `orienta` command: `orienta catalogue import|validate|export|stats`, `orienta search`, `orienta index build`.
 
 Output is written for a person by default and as JSON with `--json` (for
 scripts); problems go to stderr and the exit status is non-zero. The store is
@@ -156,6 +156,79 @@ def cmd_stats(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _search_service(args: argparse.Namespace):
+    from catalogue_index.search import SearchService
+
+    return SearchService(store=_store(args), index_dir=Path(args.index_dir) if args.index_dir else None)
+
+
+def cmd_index_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Bring the search index up to date with the store (rebuilt only if stale)."""
+    import time
+
+    started = time.perf_counter()
+    engine = _search_service(args).engine()
+    meta = engine.vectors.metadata
+    seconds = time.perf_counter() - started
+    if args.json:
+        _print_json({"ok": True, "offers": len(engine.documents), "vectors": meta.count, "kind": meta.kind,
+                     "model": meta.model, "fingerprint": meta.fingerprint, "seconds": round(seconds, 2)}, out)
+    else:
+        out.write(f"Search index ready: {len(engine.documents)} offers, {meta.count} vectors ({meta.kind}), "
+                  f"model {meta.model}, {seconds:.1f} s\n")
+    return EXIT_OK
+
+
+def _describe_hit(engine, hit, language: Optional[str]) -> Dict[str, Any]:
+    from catalogue_index.models import Offer
+
+    facets = engine.document(hit.offer_id).facets
+    with engine.store.session() as session:
+        offer = session.get(Offer, hit.offer_id)
+        price = ("free" if offer.price_free else
+                 f"{offer.price_amount:g} {offer.price_currency}" if offer.price_amount is not None else None)
+        described = {"offer_id": hit.offer_id, "title": offer.text("title", language),
+                     "title_is_original": not (offer.title or {}).get(language or offer.original_language),
+                     "provider": offer.provider.text("name", language), "url": offer.url, "price": price}
+    return {**described, "country": facets.country, "ects": facets.ects, "hours": facets.hours,
+            "eqf_level": facets.eqf_level, "mode": facets.mode, "languages": list(facets.languages),
+            "start_date": facets.start_date.isoformat() if facets.start_date else None,
+            "self_paced": facets.self_paced, "score": round(hit.score, 5), "dense_rank": hit.dense_rank,
+            "lexical_rank": hit.lexical_rank}
+
+
+def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from catalogue_index.filters import parse_filter_args
+
+    try:
+        filters = parse_filter_args(args.filter or [])
+    except ValueError as error:
+        err.write(f"error: {error}\n")
+        return EXIT_INVALID
+    engine = _search_service(args).engine()
+    result = engine.search(args.query, filters, top_k=args.top_k, mode=args.ranker)
+    hits = [_describe_hit(engine, hit, args.lang) for hit in result.hits]
+    if args.json:
+        _print_json({"ok": True, "query": args.query, "filters": filters.as_dict(),
+                     "applied_filters": result.filters.as_dict(), "relaxed": result.relaxed,
+                     "matching_filters": result.total, "took_ms": round(result.took_ms, 1), "hits": hits}, out)
+        return EXIT_OK
+    if result.relaxed:
+        out.write(f"Nothing met every filter; dropped: {', '.join(result.relaxed)}\n")
+    if not hits:
+        out.write("No offers found.\n")
+    for n, hit in enumerate(hits, 1):
+        marker = " (original title)" if hit["title_is_original"] and args.lang else ""
+        facts = [hit["provider"], hit["country"], f"{hit['ects']:g} ECTS" if hit["ects"] else
+                 (f"{hit['hours']:g} h" if hit["hours"] else None),
+                 f"EQF {hit['eqf_level']}" if hit["eqf_level"] else None, hit["mode"], "/".join(hit["languages"]),
+                 hit["price"], "self-paced" if hit["self_paced"] else hit["start_date"]]
+        out.write(f"{n}. {hit['title']}{marker}\n   {' · '.join(str(f) for f in facts if f)}\n"
+                  f"   {hit['url'] or ''}  [{hit['offer_id']}]\n")
+    out.write(f"({result.took_ms:.0f} ms)\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orienta", description="Orienta command line tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +272,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = actions.add_parser("stats", help="count what the store holds")
     common(sub, source=False)
     sub.set_defaults(handler=cmd_stats)
+
+    def index_options(sub: argparse.ArgumentParser) -> None:
+        common(sub, source=False)
+        sub.add_argument("--index-dir", metavar="DIR", help="search index folder (default: ORIENTA_VAR_DIR/index)")
+
+    search = commands.add_parser("search", help="search the catalogue (hybrid: meaning and exact words)",
+                                 description="Find offers for a query in any language, with filters.")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--lang", metavar="xx", help="show titles in this language when the offer has it")
+    search.add_argument("--filter", action="append", metavar="KEY=VALUE",
+                        help="language=en,pl mode=online ects_min=2 ects_max=5 hours_max=40 eqf=6 country=PL "
+                             "provider=ID free=yes max_price=300 (EUR) or 1200RON start_after=2027-03-01")
+    search.add_argument("--top-k", type=int, default=10, metavar="N")
+    search.add_argument("--ranker", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    index_options(search)
+    search.set_defaults(handler=cmd_search)
+
+    index = commands.add_parser("index", help="the search index").add_subparsers(dest="action", required=True)
+    sub = index.add_parser("build", help="rebuild the search index if the catalogue or model changed")
+    index_options(sub)
+    sub.set_defaults(handler=cmd_index_build)
     return parser
 
 
