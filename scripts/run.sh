@@ -25,6 +25,13 @@ fi
 
 .venv/bin/python -m orienta.endpoints "$var_dir/endpoints.yml" > /dev/null
 
+# First use: the shipped sample catalogue goes into an empty store; the search
+# index is brought up to date (rebuilt only when the catalogue or model changed).
+if compgen -G "catalogue_index/sample/offers-*.jsonl" > /dev/null; then
+  .venv/bin/orienta catalogue import catalogue_index/sample/ --if-empty > /dev/null
+fi
+.venv/bin/orienta index build >> "$var_dir/logs/index.log" 2>&1
+
 pids=()
 stop() {
   trap - INT TERM EXIT
