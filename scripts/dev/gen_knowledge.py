@@ -25,9 +25,7 @@ RELATED = {
     "relevance": ["why_microcredentials", "guidance_services"],
     "assessment": ["authenticity", "quality"],
     "stacking": ["recognition", "rpl_validation"],
-    "rpl_validation": ["stacking", "recognition",
-          "assessment", "portability", "authenticity", "rpl_validation",
-          "relevance", "learner_centred", "guidance_services", "vs_qualification"],
+    "rpl_validation": ["stacking", "recognition"],
     "recognition": ["portability", "stacking"],
     "portability": ["authenticity", "recognition"],
     "learner_centred": ["guidance_services", "quality"],
@@ -36,7 +34,8 @@ RELATED = {
 }
 TOPICS = ["definition", "principles_overview", "quality", "ects_workload", "eqf_level", "stacking", "recognition",
           "assessment", "portability", "authenticity", "rpl_validation",
-          "relevance", "learner_centred", "guidance_services", "vs_qualification"]
+          "relevance", "learner_centred", "guidance_services", "vs_qualification",
+          "why_microcredentials", "providers", "transparency"]
 
 
 def related(topic):
