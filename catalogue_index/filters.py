@@ -2,8 +2,8 @@
 
 Facets live in numpy arrays (one row per offer) so that a filter costs a few
 vector operations even at 100k offers. Filters never empty a result list
-silently: `relax` drops the least important active filter, in RELAX_ORDER, and
-the caller tells the learner which one it dropped.
+silently: `FacetTable.relaxed_mask` drops the least important filter (in
+RELAX_ORDER) that stands in the way, and the caller tells the learner which.
 """
 from __future__ import annotations
 

@@ -26,6 +26,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from orienta.settings import Settings
+
 from .embedder import Embedder
 from .filters import FacetTable, OfferFacets, SearchFilters, eur_rates, to_eur
 from .fusion import reciprocal_rank_fusion
@@ -126,7 +128,7 @@ def fingerprint(documents: Sequence[OfferDocument]) -> str:
 
 
 class SearchEngine:
-    """Search over a snapshot of the catalogue; `refresh` swaps in a new snapshot after imports."""
+    """Search over a snapshot of the catalogue (SearchService swaps in a new one after imports)."""
 
     def __init__(self, documents: Sequence[OfferDocument], vectors: VectorIndex, vector_offer: np.ndarray,
                  embedder: Embedder) -> None:
@@ -150,18 +152,17 @@ class SearchEngine:
                 owners.append(position)
         return texts, np.asarray(owners, dtype=np.int64)
 
-    @classmethod
-    def build_index(cls, documents: Sequence[OfferDocument], embedder: Embedder, index_dir: Path,
-                    progress=None) -> VectorIndex:
+    @staticmethod
+    def _build_vectors(texts: Sequence[str], embedder: Embedder, index_dir: Path, catalogue_fingerprint: str,
+                       progress=None) -> VectorIndex:
         """Embed every offer version and save the index atomically (the old one serves until the swap)."""
-        texts, _ = cls._vector_texts(documents)
         chunks = []
         for start in range(0, len(texts), EMBED_BATCH):
             chunks.append(embedder.passages(texts[start:start + EMBED_BATCH]))
             if progress:
                 progress(min(EMBED_BATCH, len(texts) - start))
         vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dimension), dtype=np.float32)
-        index = VectorIndex.build(vectors, np.arange(len(texts)), embedder.name, fingerprint(documents))
+        index = VectorIndex.build(vectors, np.arange(len(texts)), embedder.name, catalogue_fingerprint)
         index.save(Path(index_dir))
         return index
 
@@ -170,14 +171,15 @@ class SearchEngine:
              progress=None) -> "SearchEngine":
         """The engine for the stored catalogue; the saved index is used only if it matches model and texts."""
         documents = load_documents(store)
-        _, owners = cls._vector_texts(documents)
+        texts, owners = cls._vector_texts(documents)
+        catalogue_fingerprint = fingerprint(documents)
         try:
-            vectors = VectorIndex.load(Path(index_dir), embedder.name, embedder.dimension, fingerprint(documents))
+            vectors = VectorIndex.load(Path(index_dir), embedder.name, embedder.dimension, catalogue_fingerprint)
         except StaleIndexError as why:
             if not rebuild:
                 raise
             logger.info("building the search index (%s)", why)
-            vectors = cls.build_index(documents, embedder, index_dir, progress)
+            vectors = cls._build_vectors(texts, embedder, index_dir, catalogue_fingerprint, progress)
         engine = cls(documents, vectors, owners, embedder)
         engine.store = store
         engine.version = catalogue_version(store)
@@ -205,8 +207,8 @@ class SearchEngine:
         return ranking[:k]
 
     def search(self, query: str, filters: Optional[SearchFilters] = None, top_k: int = 5, offset: int = 0,
-               exclude: Iterable[str] = (), mode: str = "hybrid") -> SearchResult:
-        """Best offers for `query` under `filters` (relaxed if nothing meets them); mode hybrid|dense|lexical."""
+               exclude: Iterable[str] = (), ranker: str = "hybrid") -> SearchResult:
+        """Best offers for `query` under `filters` (relaxed if nothing meets them); ranker hybrid|dense|lexical."""
         started = time.perf_counter()
         filters = filters or SearchFilters()
         mask, applied, relaxed = self.facets.relaxed_mask(filters)
@@ -219,16 +221,16 @@ class SearchEngine:
         wanted = min(max(CANDIDATES, (offset + top_k) * 2), max(total, 1))
         rankings, names = [], []
         lexical: List[int] = []
-        if mode in ("hybrid", "lexical") and query.strip():
+        if ranker in ("hybrid", "lexical") and query.strip():
             ids, _ = self.lexical.search(query, wanted, None if allowed is None else np.flatnonzero(allowed))
             lexical = [int(i) for i in ids]
-        if mode in ("hybrid", "dense") and query.strip():
+        if ranker in ("hybrid", "dense") and query.strip():
             dense = self._dense(self.embedder.queries([query]), allowed, wanted)
             floor = dense[0][1] - DENSE_MARGIN if dense else 0.0
             found_by_words = set(lexical)
             rankings.append([p for p, cosine in dense if cosine >= floor or p in found_by_words])
             names.append("dense")
-        if lexical or mode == "lexical":
+        if lexical or ranker == "lexical":
             rankings.append(lexical)
             names.append("lexical")
         if not rankings:  # no subject: filters alone, in catalogue order
@@ -249,8 +251,6 @@ class SearchService:
 
     def __init__(self, store: Optional[CatalogueStore] = None, embedder: Optional[Embedder] = None,
                  index_dir: Optional[Path] = None, check_every: float = 30.0) -> None:
-        from orienta.settings import Settings
-
         settings = Settings.from_env()
         self._store = store
         self._embedder = embedder

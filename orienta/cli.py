@@ -179,22 +179,27 @@ def cmd_index_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _describe_hit(engine, hit, language: Optional[str]) -> Dict[str, Any]:
+def _describe_hits(engine, hits, language: Optional[str]) -> List[Dict[str, Any]]:
+    """What a person or a script needs to see of each hit, read in one session."""
     from catalogue_index.models import Offer
 
-    facets = engine.document(hit.offer_id).facets
+    described = []
     with engine.store.session() as session:
-        offer = session.get(Offer, hit.offer_id)
-        price = ("free" if offer.price_free else
-                 f"{offer.price_amount:g} {offer.price_currency}" if offer.price_amount is not None else None)
-        described = {"offer_id": hit.offer_id, "title": offer.text("title", language),
-                     "title_is_original": not (offer.title or {}).get(language or offer.original_language),
-                     "provider": offer.provider.text("name", language), "url": offer.url, "price": price}
-    return {**described, "country": facets.country, "ects": facets.ects, "hours": facets.hours,
-            "eqf_level": facets.eqf_level, "mode": facets.mode, "languages": list(facets.languages),
-            "start_date": facets.start_date.isoformat() if facets.start_date else None,
-            "self_paced": facets.self_paced, "score": round(hit.score, 5), "dense_rank": hit.dense_rank,
-            "lexical_rank": hit.lexical_rank}
+        for hit in hits:
+            offer = session.get(Offer, hit.offer_id)
+            facets = engine.document(hit.offer_id).facets
+            price = ("free" if offer.price_free else
+                     f"{offer.price_amount:g} {offer.price_currency}" if offer.price_amount is not None else None)
+            described.append({
+                "offer_id": hit.offer_id, "title": offer.text("title", language),
+                "title_is_original": not (offer.title or {}).get(language or offer.original_language),
+                "provider": offer.provider.text("name", language), "url": offer.url, "price": price,
+                "country": facets.country, "ects": facets.ects, "hours": facets.hours,
+                "eqf_level": facets.eqf_level, "mode": facets.mode, "languages": list(facets.languages),
+                "start_date": facets.start_date.isoformat() if facets.start_date else None,
+                "self_paced": facets.self_paced, "score": round(hit.score, 5), "dense_rank": hit.dense_rank,
+                "lexical_rank": hit.lexical_rank})
+    return described
 
 
 def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -206,8 +211,8 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"error: {error}\n")
         return EXIT_INVALID
     engine = _search_service(args).engine()
-    result = engine.search(args.query, filters, top_k=args.top_k, mode=args.ranker)
-    hits = [_describe_hit(engine, hit, args.lang) for hit in result.hits]
+    result = engine.search(args.query, filters, top_k=args.top_k, ranker=args.ranker)
+    hits = _describe_hits(engine, result.hits, args.lang)
     if args.json:
         _print_json({"ok": True, "query": args.query, "filters": filters.as_dict(),
                      "applied_filters": result.filters.as_dict(), "relaxed": result.relaxed,
