@@ -65,7 +65,7 @@ embedding-model: $(VENV)/.installed
 i18n: i18n-extract i18n-update i18n-compile
 
 i18n-extract: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t --no-location --sort-output \
 	  --project=orienta --copyright-holder="Orienta" -o locales/orienta.pot .
 
 i18n-update: $(VENV)/.installed

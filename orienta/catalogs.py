@@ -1,8 +1,10 @@
-"""Loads the compiled gettext catalogs (`locales/<lang>/LC_MESSAGES/orienta.mo`) once each."""
+"""Loads the compiled gettext catalogs (`locales/<lang>/LC_MESSAGES/orienta.mo`) once each; used by both servers."""
 from __future__ import annotations
 
+import string
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Dict
 
 from babel.support import NullTranslations, Translations
 
@@ -27,3 +29,18 @@ def translations_for(language: str) -> NullTranslations:
         if catalog._fallback is None and fallback is not catalog:  # noqa: SLF001 - Babel API
             catalog.add_fallback(fallback)
     return catalog
+
+
+class _KeepMissing(dict):
+    """Leaves unknown `{placeholders}` as they are instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, values: Dict[str, Any]) -> str:
+    """`str.format_map` that tolerates missing keys and stray braces (a translation must never crash a reply)."""
+    try:
+        return string.Formatter().vformat(template, (), _KeepMissing(values))
+    except (ValueError, IndexError):
+        return template

@@ -10,7 +10,6 @@ is down.
 from __future__ import annotations
 
 import logging
-import string
 from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
 from babel import Locale
@@ -19,7 +18,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from orienta_rasa.catalogs import translations_for
+from orienta.catalogs import fill, translations_for
 from orienta.languages import default_language, normalize_language, supported_languages
 
 logger = logging.getLogger(__name__)
@@ -34,21 +33,6 @@ CITATION = N_("citation")  # "Source: {source}"
 LANGUAGE_SLOT = "language"
 ANSWER_PREFIX = "utter_answer_"  # utter_answer_<topic> answers a knowledge topic
 Translate = Callable[[str], str]
-
-
-class _KeepMissing(dict):
-    """Leaves unknown `{placeholders}` as they are instead of raising."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fill(template: str, values: Dict[str, Any]) -> str:
-    """`str.format_map` that tolerates missing keys and stray braces."""
-    try:
-        return string.Formatter().vformat(template, (), _KeepMissing(values))
-    except (ValueError, IndexError):
-        return template
 
 
 def language_name(language: str) -> str:

@@ -8,7 +8,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from orienta.languages import supported_languages
-from orienta_rasa.catalogs import translations_for
+from orienta.catalogs import translations_for
 from orienta_rasa.nlg import (
     closest_topics,
     GettextNLG,
