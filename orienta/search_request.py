@@ -225,7 +225,8 @@ def _phrase_spans(text: str, language: str) -> List[Tuple[int, int]]:
 def search_text(text: str, spans: Sequence[Tuple[int, int]], language: str) -> str:
     """The message without filter spans and generic words: what the learner wants to learn."""
     generic = set()
-    for vocab in _vocabularies(language):
+    # The conversation's language and English (learners mix it in); all five would clash ("eu" is "I" in Romanian).
+    for vocab in {vocabulary(language).language: vocabulary(language), "en": vocabulary("en")}.values():
         generic |= vocab.generic | {word for number in vocab.numbers for word in number}
     kept = []
     for word, start, end in tokens(text):

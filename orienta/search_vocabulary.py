@@ -42,7 +42,7 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-TOKEN = re.compile(r"[\w'’.-]*\w|[€$£]", re.UNICODE)
+TOKEN = re.compile(r"\d+[.,]\d+|[\w'’.-]*\w|[€$£]", re.UNICODE)
 
 
 def tokens(text: str) -> List[Tuple[str, int, int]]:
@@ -70,6 +70,10 @@ class Vocabulary:
     currencies: Mapping[Phrase, str] = field(default_factory=dict)
     levels: Mapping[Phrase, int] = field(default_factory=dict)
     places: Mapping[Phrase, str] = field(default_factory=dict)
+    done: frozenset = frozenset()  # "that's all": the end of a list (stacking planner)
+    no_goal: frozenset = frozenset()
+    credit_words: frozenset = frozenset()  # words marking a number as ECTS credits
+    level_words: frozenset = frozenset()  # words marking a number as an EQF level
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> "Vocabulary":
@@ -86,7 +90,10 @@ class Vocabulary:
             at_most=phrases(data.get("at_most")), at_least=phrases(data.get("at_least")),
             numbers=table(data.get("numbers"), float), ordinals=table(data.get("ordinals")),
             currencies=table(data.get("currencies"), str.upper), levels=table(data.get("levels"), int),
-            places=table(data.get("places"), str.upper))
+            places=table(data.get("places"), str.upper), done=phrases(data.get("done")),
+            no_goal=phrases(data.get("no_goal")),
+            credit_words=frozenset(w for p in phrases(data.get("credit_words")) for w in p),
+            level_words=frozenset(w for p in phrases(data.get("level_words")) for w in p))
 
 
 @lru_cache(maxsize=None)

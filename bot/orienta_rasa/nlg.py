@@ -30,6 +30,9 @@ def N_(message_id: str) -> str:
 
 
 CITATION = N_("citation")  # "Source: {source}"
+FALLBACK_AGAIN = N_("fallback_again")  # the second miss in a row: topics, and a person to ask
+COUNSELLOR_BUTTON = N_("button.counsellor")
+COUNSELLOR_PAYLOAD = "/guidance_services"
 LANGUAGE_SLOT = "language"
 ANSWER_PREFIX = "utter_answer_"  # utter_answer_<topic> answers a knowledge topic
 Translate = Callable[[str], str]
@@ -57,6 +60,7 @@ def render_response(
     text = fill(translate(variation["text"]), values) if variation.get("text") else None
     metadata = dict(variation.get("metadata") or {})
     metadata.pop("suggest_topics", None)
+    metadata.pop("counsellor_after_misses", None)
     source_id = metadata.pop("source", None)
     if source_id:
         citation = fill(translate(CITATION), {"source": translate(source_id)})
@@ -68,6 +72,8 @@ def render_response(
     ]
     for topic in values.get("topic_buttons") or []:
         buttons.append({"title": translate(f"topic.{topic}.title"), "payload": f"/{topic}"})
+    if values.get("offer_counsellor"):
+        buttons.append({"title": translate(COUNSELLOR_BUTTON), "payload": COUNSELLOR_PAYLOAD})
     if metadata.pop("language_buttons", False):
         buttons.extend(
             {"title": language_name(code), "payload": '/change_language{"language":"%s"}' % code}
@@ -89,6 +95,17 @@ def closest_topics(intent_ranking: Iterable[Dict[str, Any]], topics: Iterable[st
     known = set(topics)
     ranked = [r.get("name") for r in intent_ranking or [] if r.get("name") in known]
     return ranked[:limit]
+
+
+def consecutive_misses(tracker: DialogueStateTracker) -> int:
+    """How many of the learner's latest messages in a row the NLU did not understand (nlu_fallback)."""
+    misses = 0
+    for event in reversed(tracker.events):
+        if getattr(event, "type_name", None) == "user":
+            if (event.intent or {}).get("name") != "nlu_fallback":
+                break
+            misses += 1
+    return misses
 
 
 def choose_variation(variations: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -135,6 +152,10 @@ class GettextNLG(TemplatedNaturalLanguageGenerator):
         parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
         language = conversation_language(slots, parse_data)
         values = {**slots, **kwargs, "language_name": language_name(language)}
+        after = (variation.get("metadata") or {}).get("counsellor_after_misses")
+        if after and consecutive_misses(tracker) >= int(after):
+            variation = {**variation, "text": FALLBACK_AGAIN}
+            values["offer_counsellor"] = True
         suggestions = (variation.get("metadata") or {}).get("suggest_topics")
         if suggestions:
             values["topic_buttons"] = closest_topics(

@@ -152,3 +152,19 @@ def test_domain_given_after_creation_is_used(domain):
     nlg.responses = domain.responses
     message = generate(nlg, "utter_greet", tracker(domain, "sl"))
     assert message["text"] == translations_for("sl").gettext("greet")
+
+
+def test_a_second_miss_in_a_row_offers_a_counsellor(domain):
+    def miss(text):
+        return UserUttered(text, {"name": "nlu_fallback", "confidence": 0.3},
+                           parse_data={"language": "pl", "intent_ranking": [{"name": "nlu_fallback"},
+                                                                            {"name": "recognition"}]})
+
+    once = DialogueStateTracker.from_events("learner", [miss("hmm?")], slots=domain.slots)
+    assert generate(GettextNLG(domain=domain), "utter_fallback", once)["text"] == translations_for("pl").gettext("fallback")
+    twice = DialogueStateTracker.from_events("learner", [miss("hmm?"), miss("ehh")], slots=domain.slots)
+    message = generate(GettextNLG(domain=domain), "utter_fallback", twice)
+    pl = translations_for("pl")
+    assert message["text"] == pl.gettext("fallback_again")
+    assert message["buttons"][-1] == {"title": pl.gettext("button.counsellor"), "payload": "/guidance_services"}
+    assert "counsellor_after_misses" not in message["metadata"]
