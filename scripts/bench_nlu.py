@@ -1,7 +1,7 @@
 """NLU accuracy on messages the model never saw in training, per language.
 
 Loads the trained Rasa model, parses every example of the held-out set
-(tests/nlu_heldout/<lang>.yml) and reports, per language: intent accuracy,
+(tests/nlu_heldout/<lang>.yml and the task sets search_<lang>.yml, planner_<lang>.yml) and reports, per language: intent accuracy,
 macro-F1, language-detection accuracy, and the most confused topic pairs.
 Runs in the Rasa environment: `make bench`.
 """
@@ -37,9 +37,10 @@ def evaluate(model: str, heldout: Path) -> dict:
     load_seconds = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     per_language = {}
-    for path in sorted(heldout.glob("*.yml")):
-        data = load_data(str(path))
-        examples = data.intent_examples
+    by_language = collections.defaultdict(list)
+    for path in sorted(heldout.glob("*.yml")):  # <lang>.yml, search_<lang>.yml, planner_<lang>.yml
+        by_language[path.stem.rsplit("_", 1)[-1]].extend(load_data(str(path)).intent_examples)
+    for language, examples in sorted(by_language.items()):
         texts = [m.get("text") for m in examples]
         t0 = time.perf_counter()
         parsed = asyncio.run(parse_all(agent, texts))
@@ -50,7 +51,7 @@ def evaluate(model: str, heldout: Path) -> dict:
         confusions = collections.Counter(
             (g, p) for g, p in zip(gold, predicted) if g != p
         )
-        per_language[path.stem] = {
+        per_language[language] = {
             "examples": len(examples),
             "intent_accuracy": sum(g == p for g, p in zip(gold, predicted)) / len(examples),
             "macro_f1": f1_score(gold, predicted, average="macro", labels=sorted(set(gold)), zero_division=0),
