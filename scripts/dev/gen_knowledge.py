@@ -38,13 +38,25 @@ TOPICS = ["definition", "principles_overview", "quality", "ects_workload", "eqf_
           "why_microcredentials", "providers", "transparency"]
 
 
+# Next steps beyond the related topics: every answer offers the course search; answers about
+# combining and recognising credentials also the planner and a counsellor.
+PLAN_TOPICS = {"stacking", "recognition", "rpl_validation", "ects_workload", "vs_qualification", "portability"}
+COUNSELLOR_TOPICS = {"stacking", "recognition", "rpl_validation", "relevance"}
+
+
 def related(topic):
     others = [t for t in RELATED[topic] if t in TOPICS]
     return others or [t for t in TOPICS if t != topic][:2]
 
 
 def buttons(topic):
-    return [{"title": f"topic.{r}.title", "payload": f"/{r}"} for r in related(topic)]
+    steps = [{"title": f"topic.{r}.title", "payload": f"/{r}"} for r in related(topic)]
+    steps.append({"title": "button.find_course", "payload": "/find_course"})
+    if topic in PLAN_TOPICS:
+        steps.append({"title": "button.plan_stack", "payload": "/plan_stack"})
+    if topic in COUNSELLOR_TOPICS:
+        steps.append({"title": "button.counsellor", "payload": "/guidance_services"})
+    return steps
 
 
 def main():
