@@ -7,6 +7,7 @@ goes on.
 """
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 from typing import Any, Dict, List, Optional, Text
@@ -60,11 +61,15 @@ def send(dispatcher: CollectingDispatcher, reply: Reply, *extra: EventType) -> L
     return [SlotSet(name, value) for name, value in reply.state.to_slots().items()] + list(extra)
 
 
-class SearchAction(Action):
-    """Runs one finder move; a failure becomes an apology, never a broken conversation."""
+class SearchAction(Action, abc.ABC):
+    """Runs one finder move; a failure becomes an apology, never a broken conversation.
 
+    Abstract, so that the action server does not register it as an action of its own.
+    """
+
+    @abc.abstractmethod
     def move(self, finder: CourseFinder, tracker: Tracker, language: str) -> Reply:
-        raise NotImplementedError
+        """The finder call this action stands for."""
 
     def after(self) -> List[EventType]:
         return []
