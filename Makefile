@@ -106,6 +106,8 @@ test-e2e: setup
 bench: setup
 	$(RASA_ENV) $(RASA_PYTHON) scripts/bench_nlu.py --model bot/models/orienta.tar.gz \
 	  --heldout tests/nlu_heldout --report reports/nlu.md
+	$(RASA_ENV) $(RASA_PYTHON) scripts/bench_nlu_cv.py --report reports/nlu_cv.md
+	$(PYTHON) scripts/bench_search.py --report reports/search.md
 
 # --- locks -----------------------------------------------------------------------
 lock:

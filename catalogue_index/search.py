@@ -1,4 +1,4 @@
-"""Hybrid offer search: dense (multilingual E5 + faiss) and lexical (BM25), fused by reciprocal rank.
+"""Hybrid offer search: dense (multilingual E5 + faiss) and lexical (BM25), fused (see fusion.py).
 
 Each language version of an offer (title, description, outcomes, skills) gets
 its own vector, so a Lithuanian query meets a Slovenian offer through the
@@ -30,7 +30,7 @@ from orienta.settings import Settings
 
 from .embedder import Embedder
 from .filters import FacetTable, OfferFacets, SearchFilters, eur_rates, to_eur
-from .fusion import reciprocal_rank_fusion
+from .fusion import cosine_with_lexical_bonus, reciprocal_rank_fusion
 from .lexical import LexicalIndex
 from .models import ImportRun, Offer
 from .store import CatalogueStore
@@ -221,12 +221,17 @@ class SearchEngine:
         wanted = min(max(CANDIDATES, (offset + top_k) * 2), max(total, 1))
         rankings, names = [], []
         lexical: List[int] = []
+        lexical_scores: List[Tuple[int, float]] = []
+        dense: List[Tuple[int, float]] = []
+        kept: List[int] = []
         if ranker in ("hybrid", "lexical") and query.strip():
-            ids, _ = self.lexical.search(query, wanted, None if allowed is None else np.flatnonzero(allowed))
+            ids, scores = self.lexical.search(query, wanted, None if allowed is None else np.flatnonzero(allowed))
             lexical = [int(i) for i in ids]
+            lexical_scores = list(zip(lexical, (float(s) for s in scores)))
         if ranker in ("hybrid", "dense") and query.strip():
             dense = self._dense(self.embedder.queries([query]), allowed, wanted)
             floor = dense[0][1] - DENSE_MARGIN if dense else 0.0
+            kept = [p for p, cosine in dense if cosine >= floor]
             found_by_words = set(lexical)
             rankings.append([p for p, cosine in dense if cosine >= floor or p in found_by_words])
             names.append("dense")
@@ -236,7 +241,11 @@ class SearchEngine:
         if not rankings:  # no subject: filters alone, in catalogue order
             rankings.append([int(i) for i in np.flatnonzero(mask)[: offset + top_k]])
             names.append("filters")
-        fused = reciprocal_rank_fusion(rankings)
+        if ranker == "hybrid" and dense:
+            # cosine order with a BM25 bonus weighted by agreement (fusion.py says why not plain RRF)
+            fused = cosine_with_lexical_bonus(kept, dict(dense), lexical_scores)
+        else:
+            fused = reciprocal_rank_fusion(rankings)
         ranks = [{position: r for r, position in enumerate(ranking, 1)} for ranking in rankings]
         hits = []
         for position, score in fused[offset: offset + top_k]:

@@ -59,3 +59,24 @@ def test_rrf_weights_and_validation():
     assert fused[0][0] == 2
     with pytest.raises(ValueError):
         reciprocal_rank_fusion([[1]], weights=[1.0, 1.0])
+
+
+def test_lexical_agreement_is_the_share_of_top_lexical_hits_the_dense_ranker_kept():
+    from catalogue_index.fusion import lexical_agreement
+
+    assert lexical_agreement([1, 2, 3, 4], [4, 3, 9, 8]) == 0.5
+    assert lexical_agreement([], [1]) == 0.0
+
+
+def test_cosine_order_with_a_bonus_only_as_large_as_the_agreement():
+    from catalogue_index.fusion import cosine_with_lexical_bonus
+
+    cosines = {1: 0.850, 2: 0.845, 3: 0.800}
+    # the rankers agree fully on {1, 2}: the best BM25 match (2) gains 0.01 and overtakes 1
+    fused = cosine_with_lexical_bonus([1, 2, 3], cosines, [(2, 9.0), (1, 0.9)])
+    assert [i for i, _ in fused] == [2, 1, 3]
+    assert fused[0][1] == pytest.approx(0.845 + 0.01)
+    # a word match the dense ranker did not keep comes after the dense hits, at the lowest cosine
+    fused = cosine_with_lexical_bonus([1, 2], {1: 0.85, 2: 0.84}, [(7, 5.0)])
+    assert [i for i, _ in fused] == [1, 2, 7] and fused[-1][1] == pytest.approx(0.84)
+    assert cosine_with_lexical_bonus([1, 2], cosines, []) == [(1, 0.850), (2, 0.845)]
