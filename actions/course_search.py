@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import logging
 import threading
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
