@@ -39,7 +39,7 @@ help:
 	@echo "make run     set up on first use, then start the action and Rasa servers"
 	@echo "make test    all tests (unit, actions, rasa data validate + test stories, end-to-end)"
 	@echo "make i18n    extract, update and compile the message catalogs"
-	@echo "make bench   NLU accuracy on the held-out set, per language"
+	@echo "make bench   NLU on held-out messages and cross-validated, search quality and speed (reports/)"
 	@echo "make lock    re-resolve requirements/*.lock"
 
 # --- environments ----------------------------------------------------------
