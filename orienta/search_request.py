@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from catalogue_index.filters import SearchFilters, eur_rates, to_eur
 
 from .search_vocabulary import (Vocabulary, all_vocabularies, country_names, find_phrases, language_names,
-                                match_name, tokens, vocabulary)
+                                match_name, primary_vocabularies, tokens, vocabulary)
 
 FILTER_ENTITIES = ("course_language", "mode", "ects", "hours", "eqf_level", "country", "price")
 ABOUT_HOURS = 1.25  # "a 40-hour course" accepts up to 50 hours
@@ -133,6 +133,10 @@ def _country(value: str, language: str) -> Optional[str]:
     return match_name(value, country_names(), places)
 
 
+# Entities that set one SearchFilters field: (field, normaliser of the synonym value or the learner's words).
+SINGLE_VALUE = {"mode": ("mode", _mode), "country": ("country", _country), "eqf_level": ("eqf_level", _eqf)}
+
+
 def _entity_text(text: str, entity: Mapping[str, Any]) -> str:
     """The learner's own words for an entity (its value may be a synonym's canonical form)."""
     start, end = entity.get("start"), entity.get("end")
@@ -161,21 +165,12 @@ def filters_from_entities(text: str, entities: Sequence[Mapping[str, Any]], lang
             if code:
                 values["languages"] = tuple(dict.fromkeys([*values.get("languages", ()), code]))
             understood = bool(code)
-        elif name == "mode":
-            mode = _mode(value, language) or _mode(own, language)
-            if mode:
-                values["mode"] = mode
-            understood = bool(mode)
-        elif name == "country":
-            code = _country(value, language) or _country(own, language)
-            if code:
-                values["country"] = code
-            understood = bool(code)
-        elif name == "eqf_level":
-            level = _eqf(value, language) or _eqf(own, language)
-            if level:
-                values["eqf_level"] = level
-            understood = bool(level)
+        elif name in SINGLE_VALUE:
+            field_name, normalise = SINGLE_VALUE[name]
+            found = normalise(value, language) or normalise(own, language)
+            if found:
+                values[field_name] = found
+            understood = bool(found)
         elif name in ("ects", "hours"):
             number = parse_number(value, language)
             if number is None:
@@ -225,8 +220,8 @@ def _phrase_spans(text: str, language: str) -> List[Tuple[int, int]]:
 def search_text(text: str, spans: Sequence[Tuple[int, int]], language: str) -> str:
     """The message without filter spans and generic words: what the learner wants to learn."""
     generic = set()
-    # The conversation's language and English (learners mix it in); all five would clash ("eu" is "I" in Romanian).
-    for vocab in {vocabulary(language).language: vocabulary(language), "en": vocabulary("en")}.values():
+    # The conversation's language and English only: all five would clash ("eu" is "I" in Romanian).
+    for vocab in primary_vocabularies(language):
         generic |= vocab.generic | {word for number in vocab.numbers for word in number}
     kept = []
     for word, start, end in tokens(text):

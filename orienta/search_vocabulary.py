@@ -110,6 +110,12 @@ def vocabulary(language: str) -> Vocabulary:
     return _load(vocabulary_dir(), language)
 
 
+def primary_vocabularies(language: str) -> List[Vocabulary]:
+    """The conversation language's vocabulary and English's (learners mix English in)."""
+    first = vocabulary(language)
+    return [first] + ([vocabulary("en")] if first.language != "en" else [])
+
+
 def all_vocabularies() -> List[Vocabulary]:
     return [vocabulary(code) for code in supported_languages()]
 

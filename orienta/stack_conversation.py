@@ -24,22 +24,17 @@ from catalogue_index.search import SearchService
 
 from .offer_view import N_, OfferPresenter
 from .search_request import DIGITS, parse_number
-from .search_vocabulary import find_phrases, tokens, vocabulary
+from .search_vocabulary import find_phrases, primary_vocabularies, tokens
 
 MAX_PLANS = 3
 GOAL_MARGIN = 0.02  # pathways this close to the best match of the goal's words are all shown
 Message = Dict[str, Any]
 
 
-def _vocabularies(language: str):
-    first = vocabulary(language)
-    return [first] + ([vocabulary("en")] if first.language != "en" else [])
-
-
 def _whole_message_is(text: str, language: str, attribute: str) -> bool:
     """True when the message is one of the vocabulary's phrases (give or take two words: "ok, that's all")."""
     words = [w for w, _, _ in tokens(text) if w.isalnum() or "'" in w]
-    for vocab in _vocabularies(language):
+    for vocab in primary_vocabularies(language):
         hits = find_phrases(words, getattr(vocab, attribute))
         if hits and len(words) - sum(end - start for start, end, _ in hits) <= 2:
             return True
@@ -57,8 +52,8 @@ def is_no_goal(text: str, language: str) -> bool:
 def parse_external(text: str, language: str) -> Optional[ExternalCredential]:
     """'Excel course, 3 ECTS, EQF 5' -> ExternalCredential; None unless ECTS or an EQF level is given."""
     found = tokens(text)
-    credit_words = set().union(*(v.credit_words for v in _vocabularies(language)))
-    level_words = set().union(*(v.level_words for v in _vocabularies(language)))
+    credit_words = set().union(*(v.credit_words for v in primary_vocabularies(language)))
+    level_words = set().union(*(v.level_words for v in primary_vocabularies(language)))
     ects = level = None
     used = set()
     for n, (word, _, _) in enumerate(found):
@@ -146,12 +141,12 @@ class StackPlanner:
         return [p.id for p, score in zip(pathways, scores) if score >= best - GOAL_MARGIN]
 
     def _goal_level(self, goal: str, language: str) -> Optional[int]:
-        level_words = set().union(*(v.level_words for v in _vocabularies(language)))
+        level_words = set().union(*(v.level_words for v in primary_vocabularies(language)))
         found = [w for w, _, _ in tokens(goal)]
         for n, word in enumerate(found):
             if DIGITS.fullmatch(word) and n and found[n - 1] in level_words and 1 <= int(float(word)) <= 8:
                 return int(float(word))
-        for vocab in _vocabularies(language):
+        for vocab in primary_vocabularies(language):
             hits = find_phrases(found, vocab.levels)
             if hits:
                 return int(hits[0][2])
