@@ -24,6 +24,7 @@ if [[ -z "${ORIENTA_API_TOKEN:-}" ]]; then
 fi
 
 .venv/bin/python -m orienta.endpoints "$var_dir/endpoints.yml" > /dev/null
+.venv/bin/python -m orienta.credentials "$var_dir/credentials.yml" > /dev/null
 
 # First use: the shipped sample catalogue goes into an empty store; the search
 # index is brought up to date (rebuilt only when the catalogue or model changed).
@@ -50,7 +51,7 @@ pids+=($!)
 (cd bot && exec env PYTHONPATH="$root/bot:$root" SQLALCHEMY_SILENCE_UBER_WARNING=1 \
   "$root/.venv-rasa/bin/rasa" run --model "$model" --port "$rasa_port" \
   --enable-api --auth-token "$ORIENTA_API_TOKEN" \
-  --endpoints "$var_dir/endpoints.yml" --credentials credentials.yml \
+  --endpoints "$var_dir/endpoints.yml" --credentials "$var_dir/credentials.yml" \
   >> "$var_dir/logs/rasa.log" 2>&1) &
 pids+=($!)
 
