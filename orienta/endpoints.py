@@ -2,13 +2,17 @@
 
 The tracker store is given as one SQLAlchemy URL (`sqlite:///var/tracker.db`,
 `postgresql://user:pass@host:5432/orienta`); Rasa's SQL tracker store wants its
-parts. The file is written with owner-only permissions since it may hold a password.
+parts. The lock store, needed as soon as two Rasa processes serve the same
+conversations, is given as a Redis URL (`redis://:pass@host:6379/0`); without
+one Rasa keeps its locks in memory, which is right for a single process only.
+The file is written with owner-only permissions since it may hold a password.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import Any, Dict
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 from sqlalchemy.engine import make_url
@@ -16,6 +20,7 @@ from sqlalchemy.engine import make_url
 from orienta.settings import Settings
 
 NLG_CLASS = "orienta_rasa.nlg.GettextNLG"
+LOCK_KEY_PREFIX = "orienta"  # Redis keys become "orienta:lock:<conversation>", so a shared Redis is fine
 
 
 def tracker_store_config(url: str) -> Dict[str, Any]:
@@ -39,13 +44,42 @@ def tracker_store_config(url: str) -> Dict[str, Any]:
     return config
 
 
+def lock_store_config(url: str) -> Dict[str, Any]:
+    """Rasa `RedisLockStore` settings for `redis://[user:password@]host[:port][/db][?key_prefix=name]`.
+
+    `rediss://` turns TLS on. Rasa wants the host as `url` and the rest as separate keys.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(f"the lock store must be a Redis URL such as redis://127.0.0.1:6379/0, not {url!r}")
+    database = parts.path.strip("/") or "0"
+    if not database.isdigit():
+        raise ValueError(f"the Redis database in {url!r} must be a number, e.g. redis://host:6379/0")
+    query = parse_qs(parts.query)
+    key_prefix = (query.get("key_prefix") or [LOCK_KEY_PREFIX])[-1]
+    if not key_prefix.isalnum():
+        raise ValueError(f"the lock store key_prefix must be letters and digits only, not {key_prefix!r}")
+    config: Dict[str, Any] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379,
+                              "db": int(database), "key_prefix": key_prefix}
+    if parts.username:
+        config["username"] = unquote(parts.username)
+    if parts.password is not None:
+        config["password"] = unquote(parts.password)
+    if parts.scheme == "rediss":
+        config["use_ssl"] = True
+    return config
+
+
 def render_endpoints(settings: Settings) -> Dict[str, Any]:
     """The endpoints.yml content for these settings."""
-    return {
-        "action_endpoint": {"url": f"http://{settings.actions_host}:{settings.actions_port}/webhook"},
+    content: Dict[str, Any] = {
+        "action_endpoint": {"url": settings.action_endpoint_url},
         "nlg": {"type": NLG_CLASS},
         "tracker_store": tracker_store_config(settings.tracker_store),
     }
+    if settings.lock_store_url:
+        content["lock_store"] = lock_store_config(settings.lock_store_url)
+    return content
 
 
 def write_endpoints(settings: Settings, path: Path) -> Path:

@@ -26,6 +26,13 @@ class Settings:
     tracker_store_url: Optional[str] = None  # default: SQLite file in var_dir
     embedding_model: Optional[str] = None  # default: the local e5 folder in cache_dir
     api_token: Optional[str] = None
+    lock_store_url: Optional[str] = None  # default: Rasa's in-memory lock store (one Rasa process only)
+    actions_url: Optional[str] = None  # default: http://{actions_host}:{actions_port}/webhook
+
+    @property
+    def action_endpoint_url(self) -> str:
+        """Where Rasa calls the actions: the override (e.g. a load balancer) or the local action server."""
+        return self.actions_url or f"http://{self.actions_host}:{self.actions_port}/webhook"
 
     @property
     def tracker_store(self) -> str:
@@ -53,4 +60,6 @@ class Settings:
             tracker_store_url=get("ORIENTA_TRACKER_STORE_URL"),
             embedding_model=get("ORIENTA_EMBEDDING_MODEL"),
             api_token=get("ORIENTA_API_TOKEN"),
+            lock_store_url=get("ORIENTA_LOCK_STORE_URL"),
+            actions_url=get("ORIENTA_ACTIONS_URL"),
         )
