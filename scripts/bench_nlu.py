@@ -1,7 +1,7 @@
 """NLU accuracy on messages the model never saw in training, per language.
 
 Loads the trained Rasa model, parses every example of the held-out set
-(tests/nlu_heldout/<lang>.yml and the task sets search_<lang>.yml, planner_<lang>.yml) and reports, per language: intent accuracy,
+(tests/nlu_heldout/<lang>.yml and every task set <prefix>_<lang>.yml, e.g. search_, planner_, handoff_) and reports, per language: intent accuracy,
 macro-F1, language-detection accuracy, and the most confused topic pairs.
 Runs in the Rasa environment: `make bench`.
 """
@@ -38,7 +38,7 @@ def evaluate(model: str, heldout: Path) -> dict:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     per_language = {}
     by_language = collections.defaultdict(list)
-    for path in sorted(heldout.glob("*.yml")):  # <lang>.yml, search_<lang>.yml, planner_<lang>.yml
+    for path in sorted(heldout.glob("*.yml")):  # <lang>.yml and any <prefix>_<lang>.yml
         by_language[path.stem.rsplit("_", 1)[-1]].extend(load_data(str(path)).intent_examples)
     for language, examples in sorted(by_language.items()):
         texts = [m.get("text") for m in examples]
