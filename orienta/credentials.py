@@ -8,10 +8,13 @@ secrets come only from the environment, and the file is written owner-only.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import yaml
+
+from orienta.action_guard import action_guard_channel
 
 ChannelEntry = Optional[Tuple[str, Dict[str, Any]]]
 ChannelRenderer = Callable[[Mapping[str, str]], ChannelEntry]
@@ -27,9 +30,79 @@ def rest_channel(env: Mapping[str, str]) -> ChannelEntry:
     return "rest", {}
 
 
+def _required(env: Mapping[str, str], channel: str, names: Tuple[str, ...]) -> Optional[Dict[str, str]]:
+    """All of the channel's required variables, or None when none is set; a partial set is a mistake."""
+    values = {name: _get(env, name) for name in names}
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(names):
+        return None
+    if missing:
+        raise ValueError(f"{channel} channel: {', '.join(missing)} must be set too (or unset the others)")
+    return values  # type: ignore[return-value]
+
+
+def telegram_channel(env: Mapping[str, str]) -> ChannelEntry:
+    """Telegram (bot/orienta_rasa/channels/telegram.py): on when ORIENTA_TELEGRAM_TOKEN and _WEBHOOK_URL are set.
+
+    ORIENTA_TELEGRAM_API_URL: the Bot API server (default https://api.telegram.org, or a self-hosted one);
+    ORIENTA_TELEGRAM_SECRET: the webhook secret (default: derived from the token).
+    """
+    from orienta.settings import Settings  # here, so that importing this module reads no settings
+
+    values = _required(env, "Telegram", ("ORIENTA_TELEGRAM_TOKEN", "ORIENTA_TELEGRAM_WEBHOOK_URL"))
+    if values is None:
+        return None
+    config: Dict[str, Any] = {
+        "access_token": values["ORIENTA_TELEGRAM_TOKEN"],
+        "webhook_url": values["ORIENTA_TELEGRAM_WEBHOOK_URL"],
+        "api_url": _get(env, "ORIENTA_TELEGRAM_API_URL", "https://api.telegram.org"),
+        "button_store": str(Settings.from_env(env).var_dir / "telegram_buttons.db"),
+    }
+    secret = _get(env, "ORIENTA_TELEGRAM_SECRET")
+    if secret:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError("ORIENTA_TELEGRAM_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        config["secret_token"] = secret
+    return "orienta_rasa.channels.telegram.OrientaTelegramInput", config
+
+
+def mattermost_channel(env: Mapping[str, str]) -> ChannelEntry:
+    """Mattermost (bot/orienta_rasa/channels/mattermost.py): on when its four variables are set.
+
+    ORIENTA_MATTERMOST_URL (the server, e.g. https://chat.example.org), ORIENTA_MATTERMOST_TOKEN (the bot
+    account's access token), ORIENTA_MATTERMOST_HOOK_TOKEN (the outgoing webhook's token) and
+    ORIENTA_MATTERMOST_WEBHOOK_URL (this server's public /webhooks/mattermost/webhook, for the buttons).
+    """
+    names = ("ORIENTA_MATTERMOST_URL", "ORIENTA_MATTERMOST_TOKEN", "ORIENTA_MATTERMOST_HOOK_TOKEN",
+             "ORIENTA_MATTERMOST_WEBHOOK_URL")
+    values = _required(env, "Mattermost", names)
+    if values is None:
+        return None
+    return "orienta_rasa.channels.mattermost.OrientaMattermostInput", {
+        "url": values["ORIENTA_MATTERMOST_URL"], "token": values["ORIENTA_MATTERMOST_TOKEN"],
+        "hook_token": values["ORIENTA_MATTERMOST_HOOK_TOKEN"], "webhook_url": values["ORIENTA_MATTERMOST_WEBHOOK_URL"],
+    }
+
+
+SOCKETIO_CHANNEL_CLASS = "orienta_rasa.socketio_channel.OrientaSocketIOInput"
+
+
+def socketio_channel(env: Mapping[str, str]) -> ChannelEntry:
+    """socket.io for the web widget (widget/, served by orienta/demo_site.py); on unless ORIENTA_SOCKETIO=off.
+
+    Rasa's SocketIOInput with an output that keeps messages whole (bot/orienta_rasa/socketio_channel.py);
+    session persistence lets a conversation survive a page reload.
+    """
+    if (_get(env, "ORIENTA_SOCKETIO", "on") or "").lower() in {"off", "false", "0", "no"}:
+        return None
+    return SOCKETIO_CHANNEL_CLASS, {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+                                    "session_persistence": True}
+
+
 # Channel renderers in the order they appear in credentials.yml. A channel module
 # adds its own function to this list.
-CHANNELS: List[ChannelRenderer] = [rest_channel]
+CHANNELS: List[ChannelRenderer] = [rest_channel, action_guard_channel, socketio_channel, telegram_channel,
+                                   mattermost_channel]
 
 
 def render_credentials(env: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
@@ -57,7 +130,10 @@ def main() -> None:
     """`python -m orienta.credentials PATH`: used by scripts/run.sh."""
     import sys
 
-    print(write_credentials(Path(sys.argv[1])))
+    try:
+        print(write_credentials(Path(sys.argv[1])))
+    except ValueError as error:  # a channel half configured: say which variable, not a traceback
+        sys.exit(f"credentials.yml: {error}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import yaml
 from sqlalchemy.engine import make_url
 
+from orienta.action_guard import action_endpoint_config
 from orienta.settings import Settings
 
 NLG_CLASS = "orienta_rasa.nlg.GettextNLG"
@@ -73,7 +74,7 @@ def lock_store_config(url: str) -> Dict[str, Any]:
 def render_endpoints(settings: Settings) -> Dict[str, Any]:
     """The endpoints.yml content for these settings."""
     content: Dict[str, Any] = {
-        "action_endpoint": {"url": settings.action_endpoint_url},
+        "action_endpoint": action_endpoint_config(settings),  # through the action guard (orienta/action_guard.py)
         "nlg": {"type": NLG_CLASS},
         "tracker_store": tracker_store_config(settings.tracker_store),
     }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the action server and the Rasa server (called by `make run`, after setup).
 # Settings come from the environment (README, "Configuration"). Ctrl-C stops both.
+# ORIENTA_START=rasa|actions|all (default all) starts only one of them, so the two
+# can be stopped and started independently (tests/faults, or one per machine).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -11,6 +13,11 @@ actions_host="${ORIENTA_ACTIONS_HOST:-127.0.0.1}"
 actions_port="${ORIENTA_ACTIONS_PORT:-5055}"
 var_dir="${ORIENTA_VAR_DIR:-$root/var}"
 model="${ORIENTA_RASA_MODEL:-$root/bot/models/orienta.tar.gz}"
+start="${ORIENTA_START:-all}"
+case "$start" in
+  all|rasa|actions) ;;
+  *) echo "ORIENTA_START must be rasa, actions or all, not '$start'." >&2; exit 2 ;;
+esac
 export ORIENTA_VAR_DIR="$var_dir"
 mkdir -p "$var_dir/logs"
 
@@ -22,16 +29,19 @@ if [[ -z "${ORIENTA_API_TOKEN:-}" ]]; then
   fi
   ORIENTA_API_TOKEN="$(cat "$var_dir/api_token")"
 fi
+export ORIENTA_API_TOKEN  # endpoints.yml and credentials.yml: Rasa calls its actions through the guard with it
 
 .venv/bin/python -m orienta.endpoints "$var_dir/endpoints.yml" > /dev/null
 .venv/bin/python -m orienta.credentials "$var_dir/credentials.yml" > /dev/null
 
 # First use: the shipped sample catalogue goes into an empty store; the search
 # index is brought up to date (rebuilt only when the catalogue or model changed).
-if compgen -G "catalogue_index/sample/offers-*.jsonl" > /dev/null; then
-  .venv/bin/orienta catalogue import catalogue_index/sample/ --if-empty > /dev/null
+if [[ "$start" != rasa ]]; then
+  if compgen -G "catalogue_index/sample/offers-*.jsonl" > /dev/null; then
+    .venv/bin/orienta catalogue import catalogue_index/sample/ --if-empty > /dev/null
+  fi
+  .venv/bin/orienta index build >> "$var_dir/logs/index.log" 2>&1
 fi
-.venv/bin/orienta index build >> "$var_dir/logs/index.log" 2>&1
 
 pids=()
 stop() {
@@ -44,16 +54,22 @@ stop() {
 trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
-SANIC_HOST="$actions_host" .venv/bin/python -m rasa_sdk --actions actions --port "$actions_port" \
-  >> "$var_dir/logs/actions.log" 2>&1 &
-pids+=($!)
+if [[ "$start" != rasa ]]; then
+  SANIC_HOST="$actions_host" .venv/bin/python -m rasa_sdk --actions actions --port "$actions_port" \
+    >> "$var_dir/logs/actions.log" 2>&1 &
+  pids+=($!)
+  actions_pid=$!
+fi
 
-(cd bot && exec env PYTHONPATH="$root/bot:$root" SQLALCHEMY_SILENCE_UBER_WARNING=1 \
-  "$root/.venv-rasa/bin/rasa" run --model "$model" --port "$rasa_port" \
-  --enable-api --auth-token "$ORIENTA_API_TOKEN" \
-  --endpoints "$var_dir/endpoints.yml" --credentials "$var_dir/credentials.yml" \
-  >> "$var_dir/logs/rasa.log" 2>&1) &
-pids+=($!)
+if [[ "$start" != actions ]]; then
+  (cd bot && exec env PYTHONPATH="$root/bot:$root" SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+    "$root/.venv-rasa/bin/rasa" run --model "$model" --port "$rasa_port" \
+    --enable-api --auth-token "$ORIENTA_API_TOKEN" \
+    --endpoints "$var_dir/endpoints.yml" --credentials "$var_dir/credentials.yml" \
+    >> "$var_dir/logs/rasa.log" 2>&1) &
+  pids+=($!)
+  rasa_pid=$!
+fi
 
 wait_for() {  # url, name, pid
   for _ in $(seq 1 240); do
@@ -65,8 +81,8 @@ wait_for() {  # url, name, pid
   done
   echo "The $2 did not start within 120 s; see $var_dir/logs/." >&2; exit 1
 }
-wait_for "http://$actions_host:$actions_port/health" "action server" "${pids[0]}"
-wait_for "http://localhost:$rasa_port/status?token=$ORIENTA_API_TOKEN" "Rasa server" "${pids[1]}"
+if [[ -n "${actions_pid:-}" ]]; then wait_for "http://$actions_host:$actions_port/health" "action server" "$actions_pid"; fi
+if [[ -n "${rasa_pid:-}" ]]; then wait_for "http://localhost:$rasa_port/status?token=$ORIENTA_API_TOKEN" "Rasa server" "$rasa_pid"; fi
 
 cat <<MSG
 Orienta is running.
