@@ -74,6 +74,7 @@ class Vocabulary:
     no_goal: frozenset = frozenset()
     credit_words: frozenset = frozenset()  # words marking a number as ECTS credits
     level_words: frozenset = frozenset()  # words marking a number as an EQF level
+    chat_contact: frozenset = frozenset()  # "here in the chat": how to be contacted (handoff)
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> "Vocabulary":
@@ -93,7 +94,8 @@ class Vocabulary:
             places=table(data.get("places"), str.upper), done=phrases(data.get("done")),
             no_goal=phrases(data.get("no_goal")),
             credit_words=frozenset(w for p in phrases(data.get("credit_words")) for w in p),
-            level_words=frozenset(w for p in phrases(data.get("level_words")) for w in p))
+            level_words=frozenset(w for p in phrases(data.get("level_words")) for w in p),
+            chat_contact=phrases(data.get("chat_contact")))
 
 
 @lru_cache(maxsize=None)
@@ -178,3 +180,13 @@ def match_name(text: str, names: Mapping[Phrase, str], extra: Optional[Mapping[P
         if codes and len(codes) == 1:
             return next(iter(codes))
     return None
+
+
+def message_is(text: str, language: str, attribute: str) -> bool:
+    """True when the message is one of a vocabulary's phrases (give or take two words: "ok, that's all")."""
+    words = [w for w, _, _ in tokens(text) if w.isalnum() or "'" in w]
+    for vocab in primary_vocabularies(language):
+        hits = find_phrases(words, getattr(vocab, attribute))
+        if hits and len(words) - sum(end - start for start, end, _ in hits) <= 2:
+            return True
+    return False

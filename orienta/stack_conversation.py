@@ -24,29 +24,19 @@ from catalogue_index.search import SearchService
 
 from .offer_view import N_, OfferPresenter
 from .search_request import DIGITS, parse_number
-from .search_vocabulary import find_phrases, primary_vocabularies, tokens
+from .search_vocabulary import find_phrases, message_is, primary_vocabularies, tokens
 
 MAX_PLANS = 3
 GOAL_MARGIN = 0.02  # pathways this close to the best match of the goal's words are all shown
 Message = Dict[str, Any]
 
 
-def _whole_message_is(text: str, language: str, attribute: str) -> bool:
-    """True when the message is one of the vocabulary's phrases (give or take two words: "ok, that's all")."""
-    words = [w for w, _, _ in tokens(text) if w.isalnum() or "'" in w]
-    for vocab in primary_vocabularies(language):
-        hits = find_phrases(words, getattr(vocab, attribute))
-        if hits and len(words) - sum(end - start for start, end, _ in hits) <= 2:
-            return True
-    return False
-
-
 def is_done(text: str, language: str) -> bool:
-    return _whole_message_is(text, language, "done")
+    return message_is(text, language, "done")
 
 
 def is_no_goal(text: str, language: str) -> bool:
-    return _whole_message_is(text, language, "no_goal")
+    return message_is(text, language, "no_goal")
 
 
 def parse_external(text: str, language: str) -> Optional[ExternalCredential]:

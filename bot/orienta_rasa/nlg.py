@@ -32,7 +32,7 @@ def N_(message_id: str) -> str:
 CITATION = N_("citation")  # "Source: {source}"
 FALLBACK_AGAIN = N_("fallback_again")  # the second miss in a row: topics, and a person to ask
 COUNSELLOR_BUTTON = N_("button.counsellor")
-COUNSELLOR_PAYLOAD = "/guidance_services"
+COUNSELLOR_PAYLOAD = "/human_handoff"
 LANGUAGE_SLOT = "language"
 ANSWER_PREFIX = "utter_answer_"  # utter_answer_<topic> answers a knowledge topic
 Translate = Callable[[str], str]

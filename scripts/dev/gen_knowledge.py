@@ -55,7 +55,7 @@ def buttons(topic):
     if topic in PLAN_TOPICS:
         steps.append({"title": "button.plan_stack", "payload": "/plan_stack"})
     if topic in COUNSELLOR_TOPICS:
-        steps.append({"title": "button.counsellor", "payload": "/guidance_services"})
+        steps.append({"title": "button.counsellor", "payload": "/human_handoff"})
     return steps
 
 

@@ -166,5 +166,5 @@ def test_a_second_miss_in_a_row_offers_a_counsellor(domain):
     message = generate(GettextNLG(domain=domain), "utter_fallback", twice)
     pl = translations_for("pl")
     assert message["text"] == pl.gettext("fallback_again")
-    assert message["buttons"][-1] == {"title": pl.gettext("button.counsellor"), "payload": "/guidance_services"}
+    assert message["buttons"][-1] == {"title": pl.gettext("button.counsellor"), "payload": "/human_handoff"}
     assert "counsellor_after_misses" not in message["metadata"]
