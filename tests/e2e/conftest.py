@@ -6,6 +6,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Dict, Optional
 
 import httpx
 import pytest
@@ -44,13 +45,15 @@ class Stack:
         return self.process.wait(timeout=90)
 
 
-def start_stack(var_dir: Path, rasa_port: int, actions_port: int) -> Stack:
+def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Optional[Dict[str, str]] = None) -> Stack:
+    """`extra_env`: more settings for this stack (e.g. messaging channels pointing at local fakes)."""
     env = dict(
         os.environ,
         ORIENTA_RASA_PORT=str(rasa_port),
         ORIENTA_ACTIONS_PORT=str(actions_port),
         ORIENTA_VAR_DIR=str(var_dir),
         ORIENTA_API_TOKEN=TOKEN,
+        **(extra_env or {}),
     )
     process = subprocess.Popen(
         ["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
