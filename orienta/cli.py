@@ -1,4 +1,5 @@
-"""The `orienta` command: `orienta catalogue import|validate|export|stats`, `orienta search`, `orienta index build`.
+"""The `orienta` command: `orienta catalogue import|validate|export|stats`, `orienta search`, `orienta index build`,
+`orienta handoff list|show|resolve|worker` (orienta/cli_handoff.py).
 
 Output is written for a person by default and as JSON with `--json` (for
 scripts); problems go to stderr and the exit status is non-zero. The store is
@@ -13,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
+
+from orienta import cli_handoff
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 3
 TYPE_LABELS = {"provider": "providers", "offer": "offers", "pathway": "pathways", "recognition": "recognition statements"}
@@ -298,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = index.add_parser("build", help="rebuild the search index if the catalogue or model changed")
     index_options(sub)
     sub.set_defaults(handler=cmd_index_build)
+
+    cli_handoff.add_commands(commands)
     return parser
 
 

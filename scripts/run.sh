@@ -71,6 +71,13 @@ if [[ "$start" != actions ]]; then
   rasa_pid=$!
 fi
 
+# The handoff worker delivers counsellor notifications that failed and ends pauses that are over.
+if [[ "$start" == all ]]; then
+  ORIENTA_API_TOKEN="$ORIENTA_API_TOKEN" ORIENTA_RASA_URL="${ORIENTA_RASA_URL:-http://localhost:$rasa_port}" \
+    .venv/bin/orienta handoff worker >> "$var_dir/logs/handoff.log" 2>&1 &
+  pids+=($!)
+fi
+
 wait_for() {  # url, name, pid
   for _ in $(seq 1 240); do
     if curl -fs -o /dev/null "$1"; then return 0; fi
