@@ -39,7 +39,7 @@ help:
 	@echo "make run     set up on first use, then start the action and Rasa servers"
 	@echo "make test    all tests (unit, actions, rasa data validate + test stories, end-to-end)"
 	@echo "make i18n    extract, update and compile the message catalogs"
-	@echo "make bench   NLU on held-out messages and cross-validated, search quality and speed (reports/)"
+	@echo "make bench   NLU on held-out messages and cross-validated, search quality and speed, load (reports/)"
 	@echo "make lock    re-resolve requirements/*.lock"
 
 # --- environments ----------------------------------------------------------
@@ -108,6 +108,7 @@ bench: setup
 	  --heldout tests/nlu_heldout --report reports/nlu.md
 	$(RASA_ENV) $(RASA_PYTHON) scripts/bench_nlu_cv.py --report reports/nlu_cv.md
 	$(PYTHON) scripts/bench_search.py --report reports/search.md
+	$(PYTHON) scripts/bench_load.py --start-stack --learners 20 --duration 60 --warmup 10 --report reports/load.md
 
 # --- locks -----------------------------------------------------------------------
 lock:

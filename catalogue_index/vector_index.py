@@ -7,7 +7,9 @@ dimensions, 100k vectors are ~150 MB and an exact scan takes milliseconds, so
 there is nothing to gain from approximation and no recall to lose), HNSW above
 (no training step, good recall, supports filtered search).
 Saving is atomic: a new version is written beside the old one and a `current`
-symlink is swapped with one rename, so readers never see a half-written index.
+symlink is swapped with one rename, so readers never see a half-written index,
+and a build killed midway leaves the previous index serving (its leftovers are
+removed by a later build).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ HNSW_NEIGHBOURS = 32
 METADATA_FILE = "metadata.json"
 INDEX_FILE = "vectors.faiss"
 CURRENT = "current"
+LEFTOVER_AGE = 3600.0  # seconds: an unfinished build older than this was killed, not still running
 
 
 class StaleIndexError(RuntimeError):
@@ -64,6 +67,29 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return vectors / norms
+
+
+def remove_leftovers(root: Path, keep: Path, min_age: float = LEFTOVER_AGE) -> None:
+    """Remove what builds killed midway left behind (staging folders, unswapped versions and links).
+
+    Only entries older than `min_age` seconds go, so a build running in another process keeps its own.
+    """
+    current = (root / CURRENT).resolve() if (root / CURRENT).exists() else None
+    now = time.time()
+    for entry in root.iterdir():
+        if entry.name == CURRENT or entry.resolve() in (keep.resolve(), current):
+            continue
+        leftover = entry.name.startswith(f".{CURRENT}.v") or (entry.name.startswith(".v") and entry.name.endswith(
+            ".tmp")) or (entry.name.startswith("v") and entry.name[1:].isdigit())
+        try:
+            old = now - entry.lstat().st_mtime >= min_age
+        except FileNotFoundError:
+            continue
+        if leftover and old:
+            if entry.is_symlink() or not entry.is_dir():
+                entry.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 class VectorIndex:
@@ -132,17 +158,32 @@ class VectorIndex:
         os.replace(link, root / CURRENT)
         if previous is not None and previous != version.resolve():
             shutil.rmtree(previous, ignore_errors=True)
+        remove_leftovers(root, keep=version)
         return version
 
     @classmethod
     def load(cls, root: Path, model: str, dimension: int, fingerprint: str) -> "VectorIndex":
-        """The current index under `root`; StaleIndexError if it is missing or does not match."""
-        current = root / CURRENT
-        try:
-            metadata = IndexMetadata(**json.loads((current / METADATA_FILE).read_text()))
-        except (FileNotFoundError, TypeError, ValueError) as error:
-            raise StaleIndexError(f"no usable index in {root}: {error}") from error
-        reason = metadata.matches(model, dimension, fingerprint)
-        if reason:
-            raise StaleIndexError(f"index in {root} is stale: {reason}")
-        return cls(faiss.read_index(str(current / INDEX_FILE)), metadata)
+        """The current index under `root`; StaleIndexError if it is missing or does not match.
+
+        `current` is resolved once, so metadata and vectors always come from the same version even when a
+        build swaps in a new one meanwhile; if that build already removed the version being read, the new
+        current one is read instead.
+        """
+        for attempt in range(2):
+            version = (root / CURRENT).resolve()
+            try:
+                metadata = IndexMetadata(**json.loads((version / METADATA_FILE).read_text()))
+            except (FileNotFoundError, TypeError, ValueError) as error:
+                if attempt == 0 and version != (root / CURRENT).resolve():
+                    continue
+                raise StaleIndexError(f"no usable index in {root}: {error}") from error
+            reason = metadata.matches(model, dimension, fingerprint)
+            if reason:
+                raise StaleIndexError(f"index in {root} is stale: {reason}")
+            try:
+                return cls(faiss.read_index(str(version / INDEX_FILE)), metadata)
+            except RuntimeError as error:  # faiss: the file is gone (swapped and removed) or unreadable
+                if attempt == 0 and version != (root / CURRENT).resolve():
+                    continue
+                raise StaleIndexError(f"no usable index in {root}: {error}") from error
+        raise StaleIndexError(f"no usable index in {root}: it changed twice while loading")
