@@ -14,6 +14,11 @@ actions_port="${ORIENTA_ACTIONS_PORT:-5055}"
 var_dir="${ORIENTA_VAR_DIR:-$root/var}"
 model="${ORIENTA_RASA_MODEL:-$root/bot/models/orienta.tar.gz}"
 start="${ORIENTA_START:-all}"
+# The demo provider page with the web widget (orienta/demo_site.py), started with ORIENTA_START=all;
+# the page's origins may call Rasa from the browser (socket.io, CORS), never "*" by default.
+demo_host="${ORIENTA_DEMO_HOST:-127.0.0.1}"
+demo_port="${ORIENTA_DEMO_PORT:-8080}"
+read -r -a allowed_origins <<< "${ORIENTA_ALLOWED_ORIGINS-http://localhost:$demo_port http://127.0.0.1:$demo_port}"
 case "$start" in
   all|rasa|actions) ;;
   *) echo "ORIENTA_START must be rasa, actions or all, not '$start'." >&2; exit 2 ;;
@@ -64,7 +69,7 @@ fi
 if [[ "$start" != actions ]]; then
   (cd bot && exec env PYTHONPATH="$root/bot:$root" SQLALCHEMY_SILENCE_UBER_WARNING=1 \
     "$root/.venv-rasa/bin/rasa" run --model "$model" --port "$rasa_port" \
-    --enable-api --auth-token "$ORIENTA_API_TOKEN" \
+    --enable-api --auth-token "$ORIENTA_API_TOKEN" ${allowed_origins[@]+--cors "${allowed_origins[@]}"} \
     --endpoints "$var_dir/endpoints.yml" --credentials "$var_dir/credentials.yml" \
     >> "$var_dir/logs/rasa.log" 2>&1) &
   pids+=($!)
@@ -76,6 +81,13 @@ if [[ "$start" == all ]]; then
   ORIENTA_API_TOKEN="$ORIENTA_API_TOKEN" ORIENTA_RASA_URL="${ORIENTA_RASA_URL:-http://localhost:$rasa_port}" \
     .venv/bin/orienta handoff worker >> "$var_dir/logs/handoff.log" 2>&1 &
   pids+=($!)
+fi
+
+if [[ "$start" == all ]]; then
+  ORIENTA_DEMO_HOST="$demo_host" ORIENTA_DEMO_PORT="$demo_port" ORIENTA_RASA_PORT="$rasa_port" \
+    .venv/bin/python -m orienta.demo_site >> "$var_dir/logs/demo.log" 2>&1 &
+  pids+=($!)
+  demo_pid=$!
 fi
 
 wait_for() {  # url, name, pid
@@ -90,6 +102,7 @@ wait_for() {  # url, name, pid
 }
 if [[ -n "${actions_pid:-}" ]]; then wait_for "http://$actions_host:$actions_port/health" "action server" "$actions_pid"; fi
 if [[ -n "${rasa_pid:-}" ]]; then wait_for "http://localhost:$rasa_port/status?token=$ORIENTA_API_TOKEN" "Rasa server" "$rasa_pid"; fi
+if [[ -n "${demo_pid:-}" ]]; then wait_for "http://$demo_host:$demo_port/widget/i18n/en.json" "demo page server" "$demo_pid"; fi
 
 cat <<MSG
 Orienta is running.
@@ -97,6 +110,7 @@ Orienta is running.
                  {"sender": "me", "message": "Ce este o microcredențială?"}
   HTTP API:      http://localhost:$rasa_port/  (token: ORIENTA_API_TOKEN or $var_dir/api_token)
   Actions:       http://$actions_host:$actions_port/health
+  Demo page:     http://$demo_host:$demo_port/?lang=pl  (the web widget, talking to Rasa over socket.io)
   Logs:          $var_dir/logs/
 Press Ctrl-C to stop.
 MSG

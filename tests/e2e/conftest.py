@@ -26,6 +26,7 @@ class Stack:
     process: subprocess.Popen
     rasa_url: str
     var_dir: Path
+    demo_url: str = ""  # the demo provider page with the web widget
 
     def say(self, sender: str, text: str, **metadata) -> list:
         body = {"sender": sender, "message": text}
@@ -53,8 +54,9 @@ def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Opt
         ORIENTA_ACTIONS_PORT=str(actions_port),
         ORIENTA_VAR_DIR=str(var_dir),
         ORIENTA_API_TOKEN=TOKEN,
-        **(extra_env or {}),
+        ORIENTA_DEMO_PORT=str(free_port()),
     )
+    env.update(extra_env or {})
     process = subprocess.Popen(
         ["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -67,9 +69,10 @@ def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Opt
             break
         seen.append(line)
         if line.startswith("Orienta is running."):
-            return Stack(process, f"http://localhost:{rasa_port}", var_dir)
+            return Stack(process, f"http://localhost:{rasa_port}", var_dir,
+                         f"http://127.0.0.1:{env['ORIENTA_DEMO_PORT']}")
     process.kill()
-    logs = "".join((var_dir / "logs" / name).read_text()[-3000:] for name in ("rasa.log", "actions.log")
+    logs = "".join((var_dir / "logs" / name).read_text()[-3000:] for name in ("rasa.log", "actions.log", "demo.log")
                    if (var_dir / "logs" / name).exists())
     raise RuntimeError("stack did not start:\n" + "".join(seen) + logs)
 
