@@ -88,8 +88,21 @@ def var_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def stack(var_dir, ports):
-    running = start_stack(var_dir, *ports)
+def handoff_webhook_port():
+    """Where the counsellors' webhook receiver will listen; nothing does until a test starts one."""
+    return free_port()
+
+
+def handoff_env(webhook_port: int) -> dict:
+    """Handoff settings for tests: a local webhook, quick retries and worker rounds."""
+    return {"ORIENTA_HANDOFF_WEBHOOK_URL": f"http://127.0.0.1:{webhook_port}/hooks/counsellors",
+            "ORIENTA_HANDOFF_WEBHOOK_FORMAT": "mattermost", "ORIENTA_HANDOFF_RETRY_SECONDS": "1",
+            "ORIENTA_HANDOFF_RETRY_MAX_SECONDS": "2", "ORIENTA_HANDOFF_WORKER_SECONDS": "1"}
+
+
+@pytest.fixture(scope="session")
+def stack(var_dir, ports, handoff_webhook_port):
+    running = start_stack(var_dir, *ports, extra_env=handoff_env(handoff_webhook_port))
     yield running
     if running.process.poll() is None:
         assert running.stop() == 0
