@@ -1,5 +1,6 @@
 """The `orienta` command: `orienta catalogue import|validate|export|stats`, `orienta search`, `orienta index build`,
-`orienta handoff list|show|resolve|worker` (orienta/cli_handoff.py).
+`orienta handoff list|show|resolve|worker` (orienta/cli_handoff.py), `orienta privacy export|forget|cleanup`
+(orienta/cli_privacy.py).
 
 Output is written for a person by default and as JSON with `--json` (for
 scripts); problems go to stderr and the exit status is non-zero. The store is
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
 
-from orienta import cli_handoff
+from orienta import cli_handoff, cli_privacy
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 3
 TYPE_LABELS = {"provider": "providers", "offer": "offers", "pathway": "pathways", "recognition": "recognition statements"}
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.set_defaults(handler=cmd_index_build)
 
     cli_handoff.add_commands(commands)
+    cli_privacy.add_commands(commands)
     return parser
 
 

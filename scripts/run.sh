@@ -39,6 +39,9 @@ export ORIENTA_API_TOKEN  # endpoints.yml and credentials.yml: Rasa calls its ac
 .venv/bin/python -m orienta.endpoints "$var_dir/endpoints.yml" > /dev/null
 .venv/bin/python -m orienta.credentials "$var_dir/credentials.yml" > /dev/null
 
+# Data protection: conversations older than ORIENTA_RETENTION_DAYS (default 180) are deleted on start.
+.venv/bin/orienta privacy cleanup >> "$var_dir/logs/privacy.log" 2>&1
+
 # First use: the shipped sample catalogue goes into an empty store; the search
 # index is brought up to date (rebuilt only when the catalogue or model changed).
 if [[ "$start" != rasa ]]; then
