@@ -107,3 +107,18 @@ def test_declining_shares_nothing_and_the_bot_goes_on(stack):
     assert "nu am transmis nimic" in declined
     assert sender not in orienta(stack, "handoff", "list", "--status", "all")
     assert "Sursa" in texts(stack.say(sender, "Ce este o microcredențială?"))
+
+
+def test_a_learners_conversation_and_handoff_are_exported_and_forgotten(stack):
+    sender = "e2e-privacy-pl"
+    stack.say(sender, "chcę porozmawiać z doradcą", language="pl")
+    stack.say(sender, "/affirm")
+    stack.say(sender, "proszę pisać na ola@example.pl")
+    exported = json.loads(orienta(stack, "privacy", "export", sender))
+    assert any(e.get("text") == "proszę pisać na ola@example.pl" for e in exported["events"])
+    assert exported["handoff_requests"][0]["contact"] == "ola@example.pl"
+
+    assert "handoff requests of e2e-privacy-pl" in orienta(stack, "privacy", "forget", sender)
+    assert json.loads(orienta(stack, "privacy", "export", sender)) == {
+        "sender_id": sender, "events": [], "handoff_requests": []}
+    assert not [e for e in tracker_events(stack, sender) if e["event"] == "user"]
