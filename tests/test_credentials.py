@@ -66,3 +66,12 @@ def test_the_command_reports_a_half_configured_channel_without_a_traceback(tmp_p
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert "ORIENTA_TELEGRAM_WEBHOOK_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_documented_example_shows_what_gets_rendered():
+    from pathlib import Path
+
+    example = yaml.safe_load((Path(__file__).resolve().parents[1] / "bot" / "credentials.example.yml").read_text())
+    rendered = render_credentials({**TELEGRAM_ENV, **MATTERMOST_ENV, "ORIENTA_TELEGRAM_SECRET": "s"})
+    for channel in (TELEGRAM, MATTERMOST):
+        assert set(example[channel]) == set(rendered[channel])

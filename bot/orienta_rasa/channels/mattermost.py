@@ -128,7 +128,8 @@ class OrientaMattermostInput(DeliveringInput, MattermostInput):
         self._bot_user_id: Optional[Text] = None
         self._locales: "OrderedDict[Text, Optional[Text]]" = OrderedDict()
 
-    def get_output_channel(self, channel_id: Text = "") -> OrientaMattermostOutput:
+    def output_for(self, channel_id: Text) -> OrientaMattermostOutput:
+        """Answers go to the channel the message came from (so no `get_output_channel` without a message)."""
         return OrientaMattermostOutput(self.url, self.token, channel_id, self.webhook_url, self.hook_token)
 
     async def _get(self, path: Text) -> Optional[Dict[Text, Any]]:
@@ -179,7 +180,7 @@ class OrientaMattermostInput(DeliveringInput, MattermostInput):
 
     async def user_message(self, text: Text, user_id: Text, channel_id: Text) -> UserMessage:
         locale = await self.user_locale(user_id) if user_id else None
-        return UserMessage(text, self.get_output_channel(channel_id), user_id, input_channel=self.name(),
+        return UserMessage(text, self.output_for(channel_id), user_id, input_channel=self.name(),
                            metadata={"language": locale} if locale else {})
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
