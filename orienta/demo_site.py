@@ -108,6 +108,7 @@ def demo_page(language: str, server: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e("demo.page_title")}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/demo.css">
 </head>
 <body>

@@ -165,7 +165,7 @@
   }
 
   function renderEntry(entry) {
-    var item = el("li", "ow-msg " + (entry.from === "user" ? "ow-user" : "ow-bot"));
+    var item = el("li", "ow-msg " + (entry.from === "user" ? "ow-user" : "ow-bot") + (entry.card ? " ow-card-msg" : ""));
     item.appendChild(el("span", "ow-sr", (entry.from === "user" ? t("you") : t("bot_name")) + ": "));
     if (entry.card) {
       card(item, entry.text, entry.card);
@@ -438,7 +438,11 @@
     }).catch(function (error) { console.error("Orienta widget:", error); });
   }
 
-  window.OrientaWidget = { version: "0.1.0" };
+  // For diagnostics and the browser test: which socket.io transport is in use ("polling" or "websocket").
+  window.OrientaWidget = {
+    version: "0.1.0",
+    transport: function () { return socket && socket.io.engine ? socket.io.engine.transport.name : null; }
+  };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
