@@ -255,3 +255,25 @@ def test_a_failing_conversation_still_answers_telegram_with_200(telegram, tmp_pa
                                                                      ("not an update", {SECRET_HEADER: SECRET})]))
     assert statuses == [200, 400]
     assert len(inbox.messages) == 1
+
+
+def test_a_guard_mixin_sees_every_message_before_the_conversation(telegram, tmp_path):
+    """The contract the message guard relies on: overriding `deliver` intercepts every verified user message."""
+
+    class Refusing:
+        async def deliver(self, on_new_message, message):
+            if len(message.text) > 10:
+                await message.output_channel.send_text_message(message.sender_id, "too long")
+                return
+            await super().deliver(on_new_message, message)
+
+    class Guarded(Refusing, OrientaTelegramInput):
+        pass
+
+    inbox = Inbox()
+    channel = Guarded.from_credentials({"access_token": TOKEN, "webhook_url": None, "api_url": telegram.url,
+                                        "secret_token": SECRET, "button_store": str(tmp_path / "b.db")})
+    run(exchange(channel, inbox, [(update("a very long message"), {SECRET_HEADER: SECRET}),
+                                  (update("short"), {SECRET_HEADER: SECRET})]))
+    assert [m.text for m in inbox.messages] == ["short"]
+    assert [c.params["text"] for c in telegram.called("sendMessage")] == ["too long", "you said short"]

@@ -189,6 +189,11 @@ class OrientaTelegramInput(DeliveringInput, TelegramInput):
         async def set_webhook(*_: Any) -> None:
             await self.register_webhook()
 
+        @telegram_webhook.listener("before_server_stop")
+        async def close_session(*_: Any) -> None:
+            if self._output is not None and self._output._session is not None:  # noqa: SLF001 - aiogram's session
+                await self._output._session.close()  # noqa: SLF001
+
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
