@@ -22,6 +22,7 @@ import os
 from asyncio import CancelledError
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Union
 
+from babel.numbers import format_decimal
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
@@ -172,7 +173,8 @@ def message_of(payload: Mapping[str, Any]) -> str:
 
 
 def error_response(code: str, status: int, language: str) -> HTTPResponse:
-    return response.json({"error": code, "message": translate(language, ERRORS[code])}, status=status)
+    text = translate(language, ERRORS[code], limit=format_decimal(MAX_SENDER_CHARS, locale=language))
+    return response.json({"error": code, "message": text}, status=status)
 
 
 class GuardedRestInput(GuardedInputMixin, RestInput):
