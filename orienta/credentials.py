@@ -91,12 +91,16 @@ def socketio_channel(env: Mapping[str, str]) -> ChannelEntry:
     """socket.io for the web widget (widget/, served by orienta/demo_site.py); on unless ORIENTA_SOCKETIO=off.
 
     Rasa's SocketIOInput with an output that keeps messages whole (bot/orienta_rasa/socketio_channel.py);
-    session persistence lets a conversation survive a page reload.
+    session persistence lets a conversation survive a page reload. ORIENTA_ALLOWED_ORIGINS (space-separated,
+    set by scripts/run.sh, which also passes it to `rasa run --cors`) lists the pages that may connect.
     """
     if (_get(env, "ORIENTA_SOCKETIO", "on") or "").lower() in {"off", "false", "0", "no"}:
         return None
-    return SOCKETIO_CHANNEL_CLASS, {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
-                                    "session_persistence": True}
+    config: Dict[str, Any] = {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered",
+                              "session_persistence": True}
+    if "ORIENTA_ALLOWED_ORIGINS" in env:
+        config["allowed_origins"] = env["ORIENTA_ALLOWED_ORIGINS"].split()
+    return SOCKETIO_CHANNEL_CLASS, config
 
 
 # Channel renderers in the order they appear in credentials.yml. A channel module

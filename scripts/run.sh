@@ -18,7 +18,8 @@ start="${ORIENTA_START:-all}"
 # the page's origins may call Rasa from the browser (socket.io, CORS), never "*" by default.
 demo_host="${ORIENTA_DEMO_HOST:-127.0.0.1}"
 demo_port="${ORIENTA_DEMO_PORT:-8080}"
-read -r -a allowed_origins <<< "${ORIENTA_ALLOWED_ORIGINS-http://localhost:$demo_port http://127.0.0.1:$demo_port}"
+export ORIENTA_ALLOWED_ORIGINS="${ORIENTA_ALLOWED_ORIGINS-http://localhost:$demo_port http://127.0.0.1:$demo_port}"
+read -r -a allowed_origins <<< "$ORIENTA_ALLOWED_ORIGINS"
 case "$start" in
   all|rasa|actions) ;;
   *) echo "ORIENTA_START must be rasa, actions or all, not '$start'." >&2; exit 2 ;;

@@ -8,7 +8,12 @@ Rasa 3.6's `SocketIOOutput` has two problems for this bot:
   python-socketio 5.x (requirements/rasa.lock) that is a coroutine, so the client
   never joins its session's room and, with `session_persistence`, never gets an answer;
 - it drops the message metadata (`metadata.citation`) and splits texts at blank
-  lines, so a knowledge answer's "Source: ..." line cannot be told from the answer.
+  lines, so a knowledge answer's "Source: ..." line cannot be told from the answer;
+- it creates its socket.io server with `cors_allowed_origins=[]` (leaving CORS to
+  Sanic's `--cors`), which also turns off the Origin check, so a WebSocket from any
+  page is accepted. With `allowed_origins` in the credentials, a browser connection
+  whose Origin is not listed is refused (clients that send no Origin are not browsers
+  on another site and are let through).
 
 This channel is the stock `SocketIOInput` (same credentials, same protocol:
 `session_request`/`session_confirm`, `user_uttered`/`bot_uttered`) whose output
@@ -20,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -73,12 +78,28 @@ class OrientaSocketIOOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+def origin_allowed(origin: Optional[str], allowed: Optional[Iterable[str]]) -> bool:
+    """No list: anything (Rasa's behaviour); a list: a browser's Origin must be in it."""
+    if allowed is None or not origin:
+        return True
+    return origin.rstrip("/") in {a.rstrip("/") for a in allowed}
+
+
 class OrientaSocketIOInput(SocketIOInput):
     """`SocketIOInput` answering through `OrientaSocketIOOutput`; listed in credentials.yml by module path."""
+
+    allowed_origins: Optional[List[str]] = None
 
     @classmethod
     def name(cls) -> Text:
         return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "OrientaSocketIOInput":
+        channel = super().from_credentials(credentials)
+        origins = (credentials or {}).get("allowed_origins")
+        channel.allowed_origins = [str(o) for o in origins] if isinstance(origins, list) else None
+        return channel
 
     def get_output_channel(self) -> Optional[OrientaSocketIOOutput]:
         if self.sio is None:
@@ -90,6 +111,16 @@ class OrientaSocketIOInput(SocketIOInput):
         sio = self.sio
 
         # These replace the stock handlers for the same events (python-socketio keeps one per event).
+        stock_connect = sio.handlers[self.namespace or "/"]["connect"]
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            if not origin_allowed(origin, self.allowed_origins):
+                logger.warning("socket.io connection from %s refused (not in ORIENTA_ALLOWED_ORIGINS).", origin)
+                return False
+            return await stock_connect(sid, environ, auth)
+
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
