@@ -73,7 +73,9 @@ def entries(driver):
 
 
 def bot_texts(driver):
-    return [e.text for e in css(driver, ".ow-log > li.ow-bot:not(.ow-intro)")]
+    """What the bot said, message by message (the bubble or card, without the speaker label and buttons)."""
+    return [e.find_element(By.CSS_SELECTOR, ".ow-bubble, .ow-card").text
+            for e in css(driver, ".ow-log > li.ow-bot:not(.ow-intro)")]
 
 
 def wait_answer(driver, before):
@@ -121,11 +123,12 @@ def test_conversation_in_lithuanian_with_cards_reload_and_no_injection(stack, br
 
     details = [b for b in css(browser, ".ow-msg .ow-choice") if b.text == lt("button.offer_details")]
     assert details, "no details buttons in Lithuanian"
-    before = len(bot_texts(browser))
+    before, turns = len(bot_texts(browser)), len(entries(browser))
     details[0].click()
     explained = wait_answer(browser, before)
     assert f"{lt('offer.label.title')}: {title}" in explained[0]
-    assert entries(browser)[before].text.endswith(lt("button.offer_details"))  # the learner's turn shows the title
+    learner_turn = entries(browser)[turns]  # shows the button's title, not its payload
+    assert learner_turn.find_element(By.CSS_SELECTOR, ".ow-bubble").text == lt("button.offer_details")
 
     shown = [e.text for e in entries(browser)]
     browser.refresh()

@@ -255,6 +255,7 @@
     var switched = CHANGE_LANGUAGE.exec(text);
     var language = switched ? switched[1] : i18n.language;
     socket.emit("user_uttered", { message: text, session_id: sessionId, metadata: { language: language } });
+    status("");
     add({ from: "user", text: shown || text });
     typing(true);
     if (switched && switched[1] !== i18n.language) { setLanguage(switched[1], false); }
