@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -89,15 +90,22 @@ def test_index_build_killed_midway_keeps_the_old_index_which_is_then_refused_and
     index_dir = var_dir / "index"
     old_version = current_version(var_dir)
     old = json.loads((index_dir / CURRENT / METADATA_FILE).read_text())
-    orienta_cli(var_dir, "catalogue", "import", str(synthetic(var_dir / "changed.jsonl", 300, seed=3)))
+    orienta_cli(var_dir, "catalogue", "import", str(synthetic(var_dir / "changed.jsonl", 150, seed=3)))
     documents = load_documents(CatalogueStore.from_url(f"sqlite:///{var_dir / 'catalogue.db'}"))
     new_fingerprint = fingerprint(documents)
     assert new_fingerprint != old["fingerprint"]
 
     building = subprocess.Popen([ORIENTA, "index", "build"], cwd=PROJECT_ROOT, env=environment(var_dir),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    started = time.monotonic()
-    kill_when(building, lambda: time.monotonic() - started > 8)  # loading the model and embedding ~440 texts
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    loaded = []
+
+    def watch():
+        for line in building.stderr:
+            if "Loading weights" in line and "100%" in line:  # the model is in; embedding starts
+                loaded.append(time.monotonic())
+
+    threading.Thread(target=watch, daemon=True).start()
+    kill_when(building, lambda: bool(loaded) and time.monotonic() - loaded[0] > 1.0)  # ~220 texts to embed
 
     # the previous index is untouched: it loads, answers, and is what `current` points at
     assert current_version(var_dir) == old_version
