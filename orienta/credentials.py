@@ -25,9 +25,16 @@ def _get(env: Mapping[str, str], name: str, default: Optional[str] = None) -> Op
     return value or default
 
 
+REST_CHANNEL_CLASS = "orienta_rasa.channels.rest.GuardedRestInput"
+
+
 def rest_channel(env: Mapping[str, str]) -> ChannelEntry:
-    """REST: POST /webhooks/rest/webhook (always on; the e2e tests and load generator use it)."""
-    return "rest", {}
+    """REST: POST /webhooks/rest/webhook (always on; the e2e tests and load generator use it).
+
+    Rasa's RestInput behind the message guard (bot/orienta_rasa/channels/rest.py): localized 400s for
+    malformed bodies, message length and rate limits.
+    """
+    return REST_CHANNEL_CLASS, {}
 
 
 def _required(env: Mapping[str, str], channel: str, names: Tuple[str, ...]) -> Optional[Dict[str, str]]:
@@ -84,7 +91,7 @@ def mattermost_channel(env: Mapping[str, str]) -> ChannelEntry:
     }
 
 
-SOCKETIO_CHANNEL_CLASS = "orienta_rasa.socketio_channel.OrientaSocketIOInput"
+SOCKETIO_CHANNEL_CLASS = "orienta_rasa.channels.socketio.GuardedSocketIOInput"  # + the message guard
 
 
 def socketio_channel(env: Mapping[str, str]) -> ChannelEntry:

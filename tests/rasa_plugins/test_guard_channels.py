@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+import socketio
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -26,6 +27,7 @@ from orienta_rasa.channels.guard import (
 from orienta_rasa.channels.rest import (
     ERRORS, FAILED, GuardedRestInput, client_address, header_language, max_request_bytes, trusted_proxies,
 )
+from orienta_rasa.channels.socketio import GuardedSocketIOInput
 from orienta_rasa.language_id import LanguageIdentifier
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, Sanic
@@ -389,6 +391,54 @@ def test_mixin_reads_its_limits_from_the_environment(monkeypatch):
     monkeypatch.setenv("ORIENTA_RATE_LIMIT_CLIENT", "0")
     guard = GuardedPlainChannel().message_guard
     assert guard.max_chars == 7 and not guard.limiter.enabled
+
+
+# -- socket.io -----------------------------------------------------------------------------
+
+def test_socketio_messages_pass_the_guard():
+    conversation = Conversation()
+    clock = FakeClock()
+    channel = GuardedSocketIOInput.from_credentials(
+        {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True})
+    channel.message_guard = MessageGuard(LIMIT, RateLimiter(None, Rate(3, 60), clock), None)
+
+    async def scenario():
+        port = free_port()
+        app = Sanic(f"guard_socketio_{port}")
+        app.blueprint(channel.blueprint(conversation))
+        channel.sio.eio.ping_interval = channel.sio.eio.ping_timeout = 1
+        running = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
+        await running.startup()
+        client = socketio.AsyncClient()
+        events = asyncio.Queue()
+        client.on("bot_uttered", lambda data: events.put_nowait(data))
+        client.on("session_confirm", lambda data: events.put_nowait({"session": data}))
+        replies = []
+        try:
+            await client.connect(f"http://127.0.0.1:{port}", headers={"Accept-Language": "pl-PL,pl;q=0.9"},
+                                 transports=["polling"])
+            await client.emit("session_request", {"session_id": "s1"})
+            assert await asyncio.wait_for(events.get(), 10) == {"session": "s1"}
+            for data in ({"message": " \u200b "}, {"message": "x" * 60, "metadata": {"language": "lt"}},
+                         {"message": "  hi\x00 there "}, {"message": "again"}):
+                await client.emit("user_uttered", {"session_id": "s1", **data})
+                replies.append((await asyncio.wait_for(events.get(), 10))["text"])
+        finally:
+            await client.disconnect()
+            running.close()
+            await running.wait_closed()
+        return replies
+
+    replies = asyncio.run(scenario())
+    wait = format_timedelta(timedelta(seconds=20), threshold=1, format="long", locale="pl")
+    assert replies == [
+        text("pl", EMPTY),  # the browser's language
+        text("lt", TOO_LONG, length="60", limit=format_decimal(LIMIT, locale="lt")),  # the page's language
+        "echo: hi there",
+        text("pl", RATE_LIMITED, wait=wait),  # the client address had 3 tokens for 60 s
+    ]
+    assert [m.text for m in conversation.received] == ["hi there"]
+    assert GuardedSocketIOInput.name() == "socketio"
 
 
 # -- fuzzing -----------------------------------------------------------------------------

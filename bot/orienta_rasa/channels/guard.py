@@ -30,7 +30,7 @@ from rasa.core.channels.channel import UserMessage
 
 from orienta.catalogs import fill, translations_for
 from orienta.languages import default_language, normalize_language, supported_languages
-from orienta.message_guard import Verdict, check_message, max_message_chars
+from orienta.message_guard import Verdict, check_message, max_message_chars, scrub
 from orienta.rate_limit import Decision, RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -121,6 +121,8 @@ class MessageGuard:
         raw = message.text if isinstance(message.text, (str, bytes)) else ""
         checked = check_message(raw, self.max_chars)
         message.text = checked.text
+        if isinstance(message.metadata, dict):
+            message.metadata = scrub(message.metadata)  # no lone surrogates into the tracker store
         decision: Decision = self.limiter.acquire(message.sender_id, client)
         if not decision.allowed:
             reason = "rate_limited"
