@@ -1,0 +1,1 @@
+"""Scale-out: the layout beyond one process (tests/scaleout/cluster.py)."""
