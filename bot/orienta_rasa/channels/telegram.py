@@ -18,6 +18,7 @@ Differences from `rasa.core.channels.telegram`, and why:
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
@@ -148,7 +149,7 @@ class OrientaTelegramInput(DeliveringInput, TelegramInput):
         try:
             await self.get_output_channel().request("setWebhook", {
                 "url": self.webhook_url, "secret_token": self.secret_token,
-                "allowed_updates": '["' + '","'.join(ALLOWED_UPDATES) + '"]'})
+                "allowed_updates": json.dumps(ALLOWED_UPDATES)})
         except TelegramAPIError as error:
             logger.error("Telegram refused the webhook %s: %s", self.webhook_url, error)
             return False
