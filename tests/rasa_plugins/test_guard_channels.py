@@ -22,7 +22,7 @@ from orienta.catalogs import fill, translations_for
 from orienta.languages import default_language, supported_languages
 from orienta.rate_limit import Rate, RateLimiter
 from orienta_rasa.channels.guard import (
-    EMPTY, RATE_LIMITED, TOO_LONG, GuardedInputMixin, LinguaDetector, MessageGuard, reply_language,
+    EMPTY, RATE_LIMITED, TOO_LONG, GuardedInputMixin, LinguaDetector, MessageGuard, limited_client, reply_language,
 )
 from orienta_rasa.channels.rest import (
     ERRORS, FAILED, GuardedRestInput, client_address, header_language, max_request_bytes, trusted_proxies,
@@ -309,11 +309,20 @@ def test_client_limit_uses_forwarded_for_only_behind_trusted_proxies(server, tru
             body = {"sender": fresh_sender(), "message": "hi", "metadata": {"language": "sl"}}
             return server.post(body, headers={"X-Forwarded-For": forwarded}).json()[0]["text"]
 
-        assert say("203.0.113.5") == "echo: hi"
-        assert say("203.0.113.5") != "echo: hi"  # same client, new sender: the client limit holds
-        assert (say("198.51.100.7") == "echo: hi") is expect_separate
+        if expect_separate:
+            assert say("203.0.113.5") == "echo: hi"
+            assert say("203.0.113.5") == text("sl", RATE_LIMITED, wait=format_timedelta(
+                timedelta(seconds=60), threshold=1, format="long", locale="sl"))  # same client, new sender
+            assert say("198.51.100.7") == "echo: hi"
+        else:  # the header is ignored; the peer is loopback, which is not client-limited
+            assert [say(address) for address in ("203.0.113.5", "203.0.113.5", "198.51.100.7")] == ["echo: hi"] * 3
     finally:
         channel.message_guard, channel.trusted_proxies = saved
+
+
+def test_loopback_is_not_client_limited():
+    assert limited_client("127.0.0.1") is None and limited_client("::1") is None and limited_client(None) is None
+    assert limited_client("203.0.113.5") == "203.0.113.5" and limited_client("not-an-ip") == "not-an-ip"
 
 
 def test_client_address():
@@ -400,7 +409,7 @@ def test_socketio_messages_pass_the_guard():
     clock = FakeClock()
     channel = GuardedSocketIOInput.from_credentials(
         {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True})
-    channel.message_guard = MessageGuard(LIMIT, RateLimiter(None, Rate(3, 60), clock), None)
+    channel.message_guard = MessageGuard(LIMIT, RateLimiter(Rate(3, 60), Rate(1, 60), clock), None)
 
     async def scenario():
         port = free_port()
@@ -435,7 +444,7 @@ def test_socketio_messages_pass_the_guard():
         text("pl", EMPTY),  # the browser's language
         text("lt", TOO_LONG, length="60", limit=format_decimal(LIMIT, locale="lt")),  # the page's language
         "echo: hi there",
-        text("pl", RATE_LIMITED, wait=wait),  # the client address had 3 tokens for 60 s
+        text("pl", RATE_LIMITED, wait=wait),  # the session had 3 tokens for 60 s (loopback: no client limit)
     ]
     assert [m.text for m in conversation.received] == ["hi there"]
     assert GuardedSocketIOInput.name() == "socketio"

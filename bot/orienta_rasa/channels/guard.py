@@ -11,6 +11,9 @@ it was. Channels put `GuardedInputMixin` first in their bases. Only the
 browser-facing channels (REST, socket.io) pass the client's address to
 `MessageGuard.handle` for the per-client limit: for Telegram or Mattermost the
 "client" is the platform's server, and all its users must not share one bucket.
+For the same reason a loopback address is not client-limited: that is a
+reverse proxy on this host (list it in ORIENTA_TRUSTED_PROXIES so that its
+clients are told apart) or a local tool such as the tests or the load generator.
 
 The reply's language is the message's `metadata.language` (what the page or
 platform says, as in actions/conversation_language.py), else the language
@@ -19,6 +22,7 @@ Nothing here logs the message text.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 from datetime import timedelta
@@ -66,6 +70,16 @@ class LinguaDetector:
         except Exception:  # noqa: BLE001 - a reply in the default language beats no reply
             logger.debug("language detection for a guard reply failed", exc_info=True)
             return None
+
+
+def limited_client(client: Optional[str]) -> Optional[str]:
+    """The address to rate-limit, or None for no address and for loopback (see the module docstring)."""
+    if not client:
+        return None
+    try:
+        return None if ipaddress.ip_address(client).is_loopback else client
+    except ValueError:
+        return client
 
 
 def reply_language(metadata: Any, text: Optional[str], detect: Optional[Detect],
@@ -123,7 +137,7 @@ class MessageGuard:
         message.text = checked.text
         if isinstance(message.metadata, dict):
             message.metadata = scrub(message.metadata)  # no lone surrogates into the tracker store
-        decision: Decision = self.limiter.acquire(message.sender_id, client)
+        decision: Decision = self.limiter.acquire(message.sender_id, limited_client(client))
         if not decision.allowed:
             reason = "rate_limited"
             language = reply_language(message.metadata, checked.text, self.detect, preferred)
