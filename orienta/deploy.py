@@ -111,7 +111,8 @@ http {{
 
         location / {{
             proxy_pass http://actions;
-            proxy_read_timeout 60s;
+            # Rasa's own limit for an action call (the first search of a new server loads the model)
+            proxy_read_timeout 300s;
         }}
     }}
 }}

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence
@@ -127,6 +128,15 @@ def redis_command_calls(port: int) -> Dict[str, int]:
     return calls
 
 
+def webhook_call(action: str, text: str, language: str) -> dict:
+    """What Rasa posts to an action server for `action` after the learner said `text`."""
+    return {"next_action": action, "sender_id": "scaleout-actions", "version": "3.6.21", "domain": {},
+            "tracker": {"sender_id": "scaleout-actions", "slots": {"language": language}, "events": [],
+                        "latest_message": {"text": text, "intent": {"name": "find_course"}, "entities": []},
+                        "paused": False, "followup_action": None, "active_loop": {},
+                        "latest_action_name": "action_listen", "latest_event_time": None}}
+
+
 def run_checked(argv: Sequence[str], env: Dict[str, str], cwd: Path = PROJECT_ROOT) -> str:
     result = subprocess.run(list(argv), cwd=cwd, env=dict(os.environ, **BASE_ENV, **env), capture_output=True,
                             text=True, timeout=900)
@@ -236,6 +246,13 @@ def _start_infrastructure(root: Path, database_url: str, programs: Dict[str, str
     for number, port in enumerate(action_ports, 1):
         wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/health"), everything, f"actions-{number}", 120)
     wait_until(lambda: http_ok(f"http://127.0.0.1:{actions_listen}/health"), everything, "nginx", 30)
+    # Warm up both action servers at once, directly: the first search of a process loads the model and index.
+    warm_up = webhook_call("action_search_courses", "heat pump installation course", "en")
+    with ThreadPoolExecutor(len(action_ports)) as pool:
+        answers = list(pool.map(lambda port: httpx.post(f"http://127.0.0.1:{port}/webhook", json=warm_up,
+                                                        timeout=600), action_ports))
+    if any(answer.status_code != 200 for answer in answers):
+        raise RuntimeError("an action server failed its first search\n" + "\n".join(s.tail() for s in everything))
     return Cluster(root, database_url, redis_port, [f"http://127.0.0.1:{p}" for p in rasa_ports],
                    f"http://127.0.0.1:{listen}", [f"http://127.0.0.1:{p}" for p in action_ports],
                    f"http://127.0.0.1:{actions_listen}/webhook", index_dirs, services)
@@ -254,13 +271,14 @@ def start_rasa(cluster: Cluster) -> None:
     for number, url in enumerate(cluster.rasa, 1):
         var_dir = cluster.root / f"rasa-{number}"
         var_dir.mkdir()
-        replica_env = {**env, "ORIENTA_VAR_DIR": str(var_dir)}
+        port = url.rsplit(":", 1)[1]
+        replica_env = {**env, "ORIENTA_VAR_DIR": str(var_dir), "ORIENTA_RASA_PORT": port}
         endpoints = _render("orienta.endpoints", var_dir / "endpoints.yml", replica_env)
         credentials = _render("orienta.credentials", var_dir / "credentials.yml", replica_env)
         name = f"rasa-{number}"
         cluster.services[name] = start(
             name, [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--model", str(MODEL),
-                   "--port", url.rsplit(":", 1)[1], "--interface", "127.0.0.1", "--enable-api",
+                   "--port", port, "--interface", "127.0.0.1", "--enable-api",
                    "--auth-token", TOKEN, "--endpoints", str(endpoints), "--credentials", str(credentials)],
             var_dir / "rasa.log", replica_env, cwd=PROJECT_ROOT / "bot")
         if number == 1:

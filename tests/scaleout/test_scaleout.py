@@ -19,7 +19,7 @@ from babel.support import Translations
 from orienta.languages import locales_dir
 from tests.pg_server import psql
 
-from tests.scaleout.cluster import Cluster, infrastructure, redis_command_calls, start_rasa
+from tests.scaleout.cluster import Cluster, infrastructure, redis_command_calls, start_rasa, webhook_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scaleout]
 SLOVENE = Translations.load(str(locales_dir()), ["sl"], "orienta")
@@ -65,15 +65,6 @@ def payloads(messages: list) -> List[str]:
     return [button["payload"] for message in messages for button in message.get("buttons", [])]
 
 
-def webhook_call(action: str, text: str, language: str) -> dict:
-    """What Rasa posts to the action server for `action` after the learner said `text`."""
-    return {"next_action": action, "sender_id": "scaleout-actions", "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": "scaleout-actions", "slots": {"language": language}, "events": [],
-                        "latest_message": {"text": text, "intent": {"name": "find_course"}, "entities": []},
-                        "paused": False, "followup_action": None, "active_loop": {},
-                        "latest_action_name": "action_listen", "latest_event_time": None}}
-
-
 def test_the_action_servers_share_the_catalogue_and_the_shipped_index(infra: Cluster):
     versions = [os.readlink(d / "current") for d in infra.index_dirs]
     body = webhook_call("action_search_courses", "heat pump installation course", "en")
@@ -90,6 +81,7 @@ def test_the_action_servers_share_the_catalogue_and_the_shipped_index(infra: Clu
 def test_a_search_continues_whichever_replica_takes_the_turn(cluster: Cluster):
     first, second = cluster.rasa
     sender = "scaleout-search"
+    before = len(cluster.access_log())
     greeting = cluster.say(first, sender, "dober dan", language="sl")
     assert greeting[0]["text"] == SLOVENE.gettext("greet"), greeting
 
@@ -112,6 +104,9 @@ def test_a_search_continues_whichever_replica_takes_the_turn(cluster: Cluster):
         slots = cluster.tracker(replica, sender)["slots"]
         assert slots["search_shown"] == page_one + page_two and slots["search_offer"] == page_two[0]
         assert slots["language"] == "sl"
+    # The replicas' action calls went through nginx to both action servers.
+    served = upstreams(cluster.access_log()[before:], "/webhook")
+    assert set(served) == {url.removeprefix("http://") for url in cluster.actions}, served
 
 
 def test_the_planner_dialogue_through_the_balancer_spreads_over_both_replicas(cluster: Cluster):
