@@ -20,7 +20,8 @@ MATTERMOST_ENV = {"ORIENTA_MATTERMOST_URL": "https://chat.example.org", "ORIENTA
 def test_no_messaging_channel_without_its_variables():
     assert telegram_channel({}) is None and mattermost_channel({}) is None
     content = render_credentials({})
-    assert TELEGRAM not in content and MATTERMOST not in content and "orienta_rasa.channels.rest.GuardedRestInput" in content
+    assert TELEGRAM not in content and MATTERMOST not in content
+    assert "orienta_rasa.channels.rest.GuardedRestInput" in content
 
 
 def test_telegram_defaults_to_the_public_bot_api_and_a_button_store_in_the_var_dir():

@@ -84,7 +84,7 @@ def limited_client(client: Optional[str]) -> Optional[str]:
 
 def reply_language(metadata: Any, text: Optional[str], detect: Optional[Detect],
                    preferred: Optional[str] = None) -> str:
-    """`metadata.language`, else the detected language of `text`, else `preferred` (e.g. the browser's), else the default."""
+    """`metadata.language`, else the detected language of `text`, else `preferred` (the browser's), else the default."""
     if isinstance(metadata, Mapping):
         language = normalize_language(metadata.get("language"))
         if language:
