@@ -183,10 +183,12 @@ def _render(module: str, target: Path, env: Dict[str, str]) -> Path:
 
 
 @contextlib.contextmanager
-def infrastructure() -> Iterator[Cluster]:
-    """PostgreSQL with the sample catalogue, Redis, the index, two action servers and nginx (Rasa: `start_rasa`).
+def infrastructure(with_rasa: bool) -> Iterator[Cluster]:
+    """PostgreSQL with the sample catalogue, Redis, the index, two action servers and nginx.
 
-    Every process, including the Rasa replicas added later, is stopped when the context ends.
+    With `with_rasa` the two Rasa replicas start loading their model meanwhile (`wait_for_rasa`
+    waits for them), so that the index build and the model loading overlap. Every process is
+    stopped when the context ends.
     """
     programs = require("redis-server", "redis-cli", "nginx")
     root = Path(tempfile.mkdtemp(prefix="orienta-scaleout-"))
@@ -195,7 +197,7 @@ def infrastructure() -> Iterator[Cluster]:
     try:
         with throwaway_postgres("orienta") as database_url:
             try:
-                yield _start_infrastructure(root, database_url, programs, services)
+                yield _start(root, database_url, programs, services, with_rasa)
             finally:  # the servers go before the database they use
                 for service in reversed(list(services.values())):
                     service.stop()
@@ -205,26 +207,37 @@ def infrastructure() -> Iterator[Cluster]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _start_infrastructure(root: Path, database_url: str, programs: Dict[str, str],
-                          services: Dict[str, Service]) -> Cluster:
+def _start(root: Path, database_url: str, programs: Dict[str, str], services: Dict[str, Service],
+           with_rasa: bool) -> Cluster:
+    rasa_ports, action_ports = [free_port(), free_port()], [free_port(), free_port()]
+    listen, actions_listen = free_port(), free_port()
+    cluster = Cluster(root, database_url, free_port(), [f"http://127.0.0.1:{p}" for p in rasa_ports],
+                      f"http://127.0.0.1:{listen}", [f"http://127.0.0.1:{p}" for p in action_ports],
+                      f"http://127.0.0.1:{actions_listen}/webhook",
+                      [root / "actions-1" / "index", root / "actions-2" / "index"], services)
+
     # Redis: loopback only, nothing written to disk (a lock lives for one turn).
-    redis_port = free_port()
     (root / "redis").mkdir()
-    services["redis"] = start("redis", [programs["redis-server"], "--port", str(redis_port), "--bind", "127.0.0.1",
-                                        "--save", "", "--appendonly", "no", "--dir", str(root / "redis")],
-                              root / "redis" / "redis.log")
-    wait_until(lambda: redis_cli(redis_port, "ping").strip() == "PONG", [services["redis"]], "Redis", 30)
+    services["redis"] = start("redis", [programs["redis-server"], "--port", str(cluster.redis_port),
+                                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                        "--dir", str(root / "redis")], root / "redis" / "redis.log")
+    wait_until(lambda: redis_cli(cluster.redis_port, "ping").strip() == "PONG", [services["redis"]], "Redis", 30)
+    if with_rasa:
+        _launch_rasa(cluster, 1)
 
     # The catalogue in PostgreSQL; the index built once and shipped as a folder to the second server.
     catalogue = {"ORIENTA_CATALOGUE_URL": database_url}
     orienta = str(PROJECT_ROOT / ".venv" / "bin" / "orienta")
     run_checked([orienta, "catalogue", "import", "catalogue_index/sample/", "--db", database_url], {})
-    index_dirs = [root / "actions-1" / "index", root / "actions-2" / "index"]
-    run_checked([orienta, "index", "build", "--index-dir", str(index_dirs[0])], catalogue)
-    shutil.copytree(index_dirs[0], index_dirs[1], symlinks=True)
+    if with_rasa:
+        # The first replica creates the tracker tables; the second starts once they exist
+        # (two processes running CREATE TABLE at once can collide in PostgreSQL's catalog).
+        wait_until(lambda: psql(database_url, "select to_regclass('events') is not null") == "t",
+                   [services["rasa-1"]], "the tracker tables", 300)
+        _launch_rasa(cluster, 2)
+    run_checked([orienta, "index", "build", "--index-dir", str(cluster.index_dirs[0])], catalogue)
+    shutil.copytree(cluster.index_dirs[0], cluster.index_dirs[1], symlinks=True)
 
-    rasa_ports, action_ports = [free_port(), free_port()], [free_port(), free_port()]
-    listen, actions_listen = free_port(), free_port()
     nginx_dir = root / "nginx"
     (nginx_dir / "tmp").mkdir(parents=True)
     conf = nginx_dir / "nginx.conf"
@@ -237,7 +250,7 @@ def _start_infrastructure(root: Path, database_url: str, programs: Dict[str, str
                               nginx_dir / "nginx.out")
 
     python = str(PROJECT_ROOT / ".venv" / "bin" / "python")
-    for number, (port, index_dir) in enumerate(zip(action_ports, index_dirs), 1):
+    for number, (port, index_dir) in enumerate(zip(action_ports, cluster.index_dirs), 1):
         var_dir = index_dir.parent
         services[f"actions-{number}"] = start(
             f"actions-{number}", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
@@ -253,39 +266,42 @@ def _start_infrastructure(root: Path, database_url: str, programs: Dict[str, str
                                                         timeout=600), action_ports))
     if any(answer.status_code != 200 for answer in answers):
         raise RuntimeError("an action server failed its first search\n" + "\n".join(s.tail() for s in everything))
-    return Cluster(root, database_url, redis_port, [f"http://127.0.0.1:{p}" for p in rasa_ports],
-                   f"http://127.0.0.1:{listen}", [f"http://127.0.0.1:{p}" for p in action_ports],
-                   f"http://127.0.0.1:{actions_listen}/webhook", index_dirs, services)
+    return cluster
 
 
-def start_rasa(cluster: Cluster) -> None:
-    """The two Rasa replicas: PostgreSQL tracker store, Redis lock store, actions through nginx."""
+def _launch_rasa(cluster: Cluster, number: int) -> None:
+    """Start replica `number`: PostgreSQL tracker store, Redis lock store, actions through nginx."""
+    url = cluster.rasa[number - 1]
+    port = url.rsplit(":", 1)[1]
+    var_dir = cluster.root / f"rasa-{number}"
+    var_dir.mkdir()
+    env = {"ORIENTA_TRACKER_STORE_URL": cluster.database_url,
+           "ORIENTA_LOCK_STORE_URL": f"redis://127.0.0.1:{cluster.redis_port}/0",
+           "ORIENTA_ACTIONS_URL": cluster.actions_balancer, "ORIENTA_API_TOKEN": TOKEN,
+           "ORIENTA_VAR_DIR": str(var_dir), "ORIENTA_RASA_PORT": port,
+           "PYTHONPATH": f"{PROJECT_ROOT / 'bot'}:{PROJECT_ROOT}"}
+    endpoints = _render("orienta.endpoints", var_dir / "endpoints.yml", env)
+    credentials = _render("orienta.credentials", var_dir / "credentials.yml", env)
+    name = f"rasa-{number}"
+    cluster.services[name] = start(
+        name, [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--model", str(MODEL), "--port", port,
+               "--interface", "127.0.0.1", "--enable-api", "--auth-token", TOKEN, "--endpoints", str(endpoints),
+               "--credentials", str(credentials)],
+        var_dir / "rasa.log", env, cwd=PROJECT_ROOT / "bot")
+
+
+def require_model() -> None:
     if not MODEL.exists():
         if os.environ.get("CI"):
             pytest.fail(f"no trained model at {MODEL} (make model)")
         pytest.skip(f"no trained model at {MODEL} (make model)")
-    env = {"ORIENTA_TRACKER_STORE_URL": cluster.database_url,
-           "ORIENTA_LOCK_STORE_URL": f"redis://127.0.0.1:{cluster.redis_port}/0",
-           "ORIENTA_ACTIONS_URL": cluster.actions_balancer, "ORIENTA_API_TOKEN": TOKEN,
-           "PYTHONPATH": f"{PROJECT_ROOT / 'bot'}:{PROJECT_ROOT}"}
-    for number, url in enumerate(cluster.rasa, 1):
-        var_dir = cluster.root / f"rasa-{number}"
-        var_dir.mkdir()
-        port = url.rsplit(":", 1)[1]
-        replica_env = {**env, "ORIENTA_VAR_DIR": str(var_dir), "ORIENTA_RASA_PORT": port}
-        endpoints = _render("orienta.endpoints", var_dir / "endpoints.yml", replica_env)
-        credentials = _render("orienta.credentials", var_dir / "credentials.yml", replica_env)
-        name = f"rasa-{number}"
-        cluster.services[name] = start(
-            name, [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--model", str(MODEL),
-                   "--port", port, "--interface", "127.0.0.1", "--enable-api",
-                   "--auth-token", TOKEN, "--endpoints", str(endpoints), "--credentials", str(credentials)],
-            var_dir / "rasa.log", replica_env, cwd=PROJECT_ROOT / "bot")
-        if number == 1:
-            # The first replica creates the tracker tables; the others start once they exist
-            # (two processes running CREATE TABLE at once can collide in PostgreSQL's catalog).
-            wait_until(lambda: psql(cluster.database_url, "select to_regclass('events') is not null") == "t",
-                       [cluster.services[name]], "the tracker tables", 300)
+
+
+def wait_for_rasa(cluster: Cluster) -> None:
+    """Both replicas answering (they were started by `infrastructure(with_rasa=True)`)."""
+    require_model()
+    if "rasa-1" not in cluster.services:
+        pytest.fail("the Rasa replicas were not started (the model appeared after the layout was set up)")
     everything = list(cluster.services.values())
     for number, url in enumerate(cluster.rasa, 1):
-        wait_until(lambda: http_ok(f"{url}/status?token={TOKEN}"), everything, f"rasa-{number}", 420)
+        wait_until(lambda: http_ok(f"{url}/status?token={TOKEN}"), everything, f"rasa-{number}", 600)

@@ -19,7 +19,7 @@ from babel.support import Translations
 from orienta.languages import locales_dir
 from tests.pg_server import psql
 
-from tests.scaleout.cluster import Cluster, infrastructure, redis_command_calls, start_rasa, webhook_call
+from tests.scaleout.cluster import MODEL, Cluster, infrastructure, redis_command_calls, wait_for_rasa, webhook_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scaleout]
 SLOVENE = Translations.load(str(locales_dir()), ["sl"], "orienta")
@@ -32,13 +32,13 @@ def sl(message_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def infra():
-    with infrastructure() as running:
+    with infrastructure(with_rasa=MODEL.exists()) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def cluster(infra: Cluster) -> Cluster:
-    start_rasa(infra)
+    wait_for_rasa(infra)
     return infra
 
 
