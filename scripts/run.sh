@@ -14,6 +14,7 @@ actions_port="${ORIENTA_ACTIONS_PORT:-5055}"
 var_dir="${ORIENTA_VAR_DIR:-$root/var}"
 model="${ORIENTA_RASA_MODEL:-$root/bot/models/orienta.tar.gz}"
 start="${ORIENTA_START:-all}"
+start_timeout="${ORIENTA_START_TIMEOUT:-120}"  # seconds each server may take to come up (a busy machine needs more)
 # The demo provider page with the web widget (orienta/demo_site.py), started with ORIENTA_START=all;
 # the page's origins may call Rasa from the browser (socket.io, CORS), never "*" by default.
 demo_host="${ORIENTA_DEMO_HOST:-127.0.0.1}"
@@ -95,14 +96,14 @@ if [[ "$start" == all ]]; then
 fi
 
 wait_for() {  # url, name, pid
-  for _ in $(seq 1 240); do
+  for _ in $(seq 1 $((start_timeout * 2))); do
     if curl -fs -o /dev/null "$1"; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then
       echo "The $2 stopped while starting; see $var_dir/logs/." >&2; exit 1
     fi
     sleep 0.5
   done
-  echo "The $2 did not start within 120 s; see $var_dir/logs/." >&2; exit 1
+  echo "The $2 did not start within $start_timeout s; see $var_dir/logs/." >&2; exit 1
 }
 if [[ -n "${actions_pid:-}" ]]; then wait_for "http://$actions_host:$actions_port/health" "action server" "$actions_pid"; fi
 if [[ -n "${rasa_pid:-}" ]]; then wait_for "http://localhost:$rasa_port/status?token=$ORIENTA_API_TOKEN" "Rasa server" "$rasa_pid"; fi

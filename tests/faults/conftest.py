@@ -47,10 +47,11 @@ def orienta_cli(var_dir: Path, *args: str, timeout: float = 600) -> subprocess.C
 def start_part(part: str, var_dir: Path, rasa_port: int, actions_port: int) -> subprocess.Popen:
     """`ORIENTA_START=<part> scripts/run.sh`, returned once it says it is running (own process group)."""
     env = dict(os.environ, ORIENTA_START=part, ORIENTA_RASA_PORT=str(rasa_port),
-               ORIENTA_ACTIONS_PORT=str(actions_port), ORIENTA_VAR_DIR=str(var_dir), ORIENTA_API_TOKEN=TOKEN)
+               ORIENTA_ACTIONS_PORT=str(actions_port), ORIENTA_VAR_DIR=str(var_dir), ORIENTA_API_TOKEN=TOKEN,
+               ORIENTA_START_TIMEOUT="540")
     process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.monotonic() + 600  # a first start imports the sample catalogue and builds its index
+    deadline = time.monotonic() + 600
     seen = []
     while time.monotonic() < deadline:
         line = process.stdout.readline()
