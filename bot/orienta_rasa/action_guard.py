@@ -9,9 +9,9 @@ credentials.yml; endpoints.yml's `action_endpoint` points at it). The guard
 forwards the request body untouched to the real action server and its answer
 back. When the action server cannot be reached, times out or fails (any status
 but 2xx and 400, which is Rasa's "action rejected"), it answers as an action
-would: one message saying sorry, in the conversation's language, and no events,
-so slots stay as they were and the next message is tried against the action
-server again. The route wants the API token as a bearer token (endpoints.yml
+would: one message saying sorry, in the conversation's language, and no events
+(except ending a form whose validation failed), so slots stay as they were and
+the next message is tried against the action server again. The route wants the API token as a bearer token (endpoints.yml
 sends it), so it never exposes the actions to the outside.
 """
 from __future__ import annotations
@@ -50,6 +50,11 @@ def slot_mapping_actions(domain: Optional[Dict[str, Any]]) -> Set[str]:
     return actions
 
 
+def form_validation_actions(domain: Optional[Dict[str, Any]]) -> Set[str]:
+    """`validate_<form>` for every form: when one fails, the form is ended rather than left asking in a loop."""
+    return {f"validate_{name}" for name in (domain or {}).get("forms") or {}}
+
+
 def apologised_this_turn(events: Iterable[Dict[str, Any]]) -> bool:
     """Whether a bot message since the learner's latest message already said the action server is down."""
     said = False
@@ -65,15 +70,19 @@ def apology_response(call: Dict[str, Any]) -> Dict[str, Any]:
     """The action-server answer for a failed call: a localized apology (at most once a turn), no events.
 
     Slot-filling actions stay silent: the action that answers the learner comes next and apologises then.
+    A failed form validation also ends the form.
     """
     tracker = call.get("tracker") or {}
-    if call.get("next_action") in slot_mapping_actions(call.get("domain")) or apologised_this_turn(
-        tracker.get("events")
-    ):
-        return {"events": [], "responses": []}
+    domain = call.get("domain")
+    # a form whose validation fails ends (Rasa: ActiveLoop(None) from a validation action), so the learner is not
+    # kept answering its questions; slots already filled stay
+    events = [{"event": "active_loop", "name": None}] if call.get("next_action") in form_validation_actions(
+        domain) else []
+    if call.get("next_action") in slot_mapping_actions(domain) or apologised_this_turn(tracker.get("events")):
+        return {"events": events, "responses": []}
     language = conversation_language(tracker.get("slots") or {}, tracker.get("latest_message") or {})
     text = translations_for(language).gettext(APOLOGY)
-    return {"events": [], "responses": [{"text": text, NOTICE_KEY: NOTICE}]}
+    return {"events": events, "responses": [{"text": text, NOTICE_KEY: NOTICE}]}
 
 
 def decode_call(body: bytes) -> Dict[str, Any]:

@@ -23,7 +23,7 @@ from orienta_rasa.action_guard import (
 )
 
 TOKEN = "guard-test-token"
-DOMAIN = {"slots": {"language": {"mappings": [{"type": "custom", "action": "action_resolve_language"}]},
+DOMAIN = {"forms": {"course_search_form": {"required_slots": ["search_subject"]}}, "slots": {"language": {"mappings": [{"type": "custom", "action": "action_resolve_language"}]},
                     "topic": {"mappings": [{"type": "from_entity", "entity": "topic"}]}}}
 
 
@@ -58,6 +58,15 @@ def test_slot_filling_actions_stay_silent():
     assert slot_mapping_actions(DOMAIN) == {"action_resolve_language"}
     assert slot_mapping_actions(None) == set()
     assert apology_response(call("action_resolve_language")) == {"events": [], "responses": []}
+
+
+def test_a_failed_form_validation_ends_the_form():
+    ended = apology_response(call("validate_course_search_form"))
+    assert ended == {"events": [{"event": "active_loop", "name": None}],
+                     "responses": [{"text": polish_apology(), NOTICE_KEY: NOTICE}]}
+    said = {"event": "bot", "metadata": {NOTICE_KEY: NOTICE}}
+    again = apology_response(call("validate_course_search_form", events=[{"event": "user"}, said]))
+    assert again == {"events": [{"event": "active_loop", "name": None}], "responses": []}
 
 
 def test_one_apology_per_turn():
