@@ -5,7 +5,7 @@ both rendered files must agree: endpoints.yml points `action_endpoint` at the
 guard's route with the API token as a bearer token, and credentials.yml enables
 the guard with the real action server URL and the same token. Without an API
 token (the Rasa HTTP API is then off too) Rasa calls the action server directly.
-Setting: ORIENTA_ACTIONS_TIMEOUT, seconds the guard waits for an action (default 30).
+Setting: ORIENTA_ACTIONS_TIMEOUT, seconds the guard waits for an action (default 120).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from orienta.settings import Settings
 
 CHANNEL_CLASS = "orienta_rasa.action_guard.ActionGuardInput"
 ROUTE = "/webhooks/action_guard/webhook"
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 120.0  # seconds; generous: the first search loads the embedding model (Rasa itself waits 300 s)
 
 
 def action_endpoint_config(settings: Settings) -> Dict[str, Any]:

@@ -11,7 +11,7 @@ def test_with_a_token_rasa_calls_the_guard_which_calls_the_action_server():
     endpoint = render_endpoints(Settings.from_env(ENV))["action_endpoint"]
     assert endpoint == {"url": f"http://127.0.0.1:6005{ROUTE}", "headers": {"Authorization": "Bearer s3cret"}}
     assert render_credentials(ENV)[CHANNEL_CLASS] == {"url": "http://127.0.0.1:6055/webhook", "token": "s3cret",
-                                                       "timeout": 30.0}
+                                                       "timeout": 120.0}
 
 
 def test_the_guard_forwards_to_the_action_url_override_with_its_timeout():

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 APOLOGY = N_("actions.unavailable")  # "Sorry, I cannot do that right now..." (the action server is down)
 NOTICE_KEY, NOTICE = "orienta_notice", "actions_unavailable"  # in the message's metadata: one apology a turn
-DEFAULT_TIMEOUT = 30.0  # seconds; Rasa itself would wait 5 minutes for an action
+DEFAULT_TIMEOUT = 120.0  # seconds; the first search loads the embedding model; Rasa itself would wait 300 s
 FORWARDED_HEADERS = ("Content-Type", "Content-Encoding")
 
 
