@@ -42,7 +42,7 @@ def facts(request: Mapping[str, Any], language: str) -> Tuple[str, List[Tuple[st
     """Title, (label, value) rows and the closing hint of one request, in `language`."""
     from babel import Locale
 
-    t = translations_for(language).gettext
+    translate = translations_for(language).gettext
     summary = request.get("summary") or {}
     conversation_language = summary.get("language") or request.get("language") or ""
     try:
@@ -50,30 +50,30 @@ def facts(request: Mapping[str, Any], language: str) -> Tuple[str, List[Tuple[st
     except (ValueError, TypeError):
         language_name = conversation_language
     method = request.get("contact_method") or "chat"
-    contact = fill(t(CONTACT_METHODS.get(method, CONTACT_METHODS["chat"])),
+    contact = fill(translate(CONTACT_METHODS.get(method, CONTACT_METHODS["chat"])),
                    {"contact": request.get("contact") or "", "sender": request.get("sender_id") or ""})
 
     def listed(values: List[str]) -> str:
-        return "; ".join(values) if values else t(NOTHING)
+        return "; ".join(values) if values else translate(NOTHING)
 
-    topics = [t(f"topic.{topic}.title") for topic in summary.get("topics") or []]
+    topics = [translate(f"topic.{topic}.title") for topic in summary.get("topics") or []]
     offers = [f"{o.get('title') or o.get('id')} ({o.get('id')})" if isinstance(o, Mapping) else str(o)
               for o in summary.get("offers") or []]
     plan = summary.get("plan") or {}
     plan_text = listed([item.get("title", "") + (f" ({item['ects']:g} ECTS)" if item.get("ects") else "")
                         for item in plan.get("items") or []])
     if plan.get("goal"):
-        plan_text += " · " + fill(t(PLAN_GOAL), {"goal": plan["goal"]})
+        plan_text += " · " + fill(translate(PLAN_GOAL), {"goal": plan["goal"]})
     rows = [
-        (t(LABELS["language"]), language_name),
-        (t(LABELS["contact"]), contact),
-        (t(LABELS["topics"]), listed(topics)),
-        (t(LABELS["searches"]), listed(list(summary.get("searches") or []))),
-        (t(LABELS["offers"]), listed(offers)),
-        (t(LABELS["plan"]), plan_text),
+        (translate(LABELS["language"]), language_name),
+        (translate(LABELS["contact"]), contact),
+        (translate(LABELS["topics"]), listed(topics)),
+        (translate(LABELS["searches"]), listed(list(summary.get("searches") or []))),
+        (translate(LABELS["offers"]), listed(offers)),
+        (translate(LABELS["plan"]), plan_text),
     ]
-    title = fill(t(TITLE), {"reference": request.get("id", "")})
-    hint = fill(t(RESOLVE_HINT), {"reference": request.get("id", "")})
+    title = fill(translate(TITLE), {"reference": request.get("id", "")})
+    hint = fill(translate(RESOLVE_HINT), {"reference": request.get("id", "")})
     return title, rows, hint
 
 
