@@ -72,7 +72,10 @@ if [[ "$start" != rasa ]]; then
 fi
 
 if [[ "$start" != actions ]]; then
+  # One thread for the NLU's E5 encoder (OpenMP): Rasa runs the NLU one message at a time anyway, and more
+  # threads spin against each other on a busy machine (46 ms instead of 819 ms per message, reports/load.md).
   (cd bot && exec env PYTHONPATH="$root/bot:$root" SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+    OMP_NUM_THREADS="${ORIENTA_NLU_THREADS:-1}" \
     "$root/.venv-rasa/bin/rasa" run --model "$model" --port "$rasa_port" \
     --enable-api --auth-token "$ORIENTA_API_TOKEN" ${allowed_origins[@]+--cors "${allowed_origins[@]}"} \
     --endpoints "$var_dir/endpoints.yml" --credentials "$var_dir/credentials.yml" \
