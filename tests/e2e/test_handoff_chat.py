@@ -6,36 +6,15 @@ once it is up, the worker delivers the request, exactly once.
 import json
 import os
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import PROJECT_ROOT, TOKEN
+from tests.e2e.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-
-
-class Receiver(ThreadingHTTPServer):
-    def __init__(self, port):
-        self.posts = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.posts.append((self.path, json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
 def orienta(stack, *args):
