@@ -90,7 +90,7 @@ def test_declining_shares_nothing_and_the_bot_goes_on(stack):
 
 def test_a_learners_conversation_and_handoff_are_exported_and_forgotten(stack):
     sender = "e2e-privacy-pl"
-    stack.say(sender, "chcę porozmawiać z doradcą", language="pl")
+    stack.say(sender, "chciałbym porozmawiać z doradcą zawodowym", language="pl")
     stack.say(sender, "/affirm")
     stack.say(sender, "proszę pisać na ola@example.pl")
     exported = json.loads(orienta(stack, "privacy", "export", sender))

@@ -26,7 +26,7 @@ def test_a_handoff_from_the_widget_in_polish(stack, browser, handoff_webhook_por
         wait_connected(browser)
         one(browser, ".ow-input").send_keys("czy mikropoświadczenie jest uznawane za granicą?", Keys.ENTER)
         seen = len(wait_answer(browser, 0))
-        one(browser, ".ow-input").send_keys("chcę porozmawiać z doradcą", Keys.ENTER)
+        one(browser, ".ow-input").send_keys("chciałbym porozmawiać z doradcą zawodowym", Keys.ENTER)
         asked = wait_answer(browser, seen)
         assert asked[-1].startswith(pl("handoff.ask_consent")[:60])
         seen += len(asked)
