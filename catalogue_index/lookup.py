@@ -42,10 +42,12 @@ def offer_context(session: Session, offer_id: str) -> Optional[OfferContext]:
                                   .where(OfferAwardingBody.offer_id == offer_id)
                                   .order_by(OfferAwardingBody.position)))
     prerequisites = list(offers_by_id(session, offer.prerequisite_offer_ids).values())
+    # No DISTINCT over the pathway rows: PostgreSQL has no equality for json columns (title, description, ...).
+    containing = select(PathwayRule.pathway_id).join(PathwayRuleOffer).where(PathwayRuleOffer.offer_id == offer_id)
     pathways = list(session.scalars(
-        select(Pathway).join(PathwayRule).join(PathwayRuleOffer).where(PathwayRuleOffer.offer_id == offer_id)
+        select(Pathway).where(Pathway.id.in_(containing))
         .options(selectinload(Pathway.awarding_body), selectinload(Pathway.rules).selectinload(PathwayRule.offer_rows))
-        .order_by(Pathway.id).distinct()))
+        .order_by(Pathway.id)))
     pathway_ids = [p.id for p in pathways]
     subject = RecognitionStatement.offer_id == offer_id
     if pathway_ids:
