@@ -90,3 +90,14 @@ def test_the_edx_catalogue_on_postgresql(pg_store, pg_url):
     assert stats["counts"]["offer"] == 974 and stats["offers"]["by_mode"] == {"online": 974}
     first = json.loads(export_text(pg_store).splitlines()[0])
     assert first["type"] == "provider"
+
+
+def test_offer_details_with_their_pathways_on_postgresql(pg_store):
+    from catalogue_index.lookup import offer_context
+
+    import_path(pg_store, EXAMPLES)
+    with pg_store.session() as session:
+        context = offer_context(session, "ofr-uts-python-data-analysis")
+        assert context is not None
+        assert [p.id for p in context.pathways] == ["pth-saules-tinklai-akademija-solar-technician",
+                                                    "pth-uts-energy-data-analysis"]
