@@ -279,6 +279,7 @@ def _launch_rasa(cluster: Cluster, number: int) -> None:
            "ORIENTA_LOCK_STORE_URL": f"redis://127.0.0.1:{cluster.redis_port}/0",
            "ORIENTA_ACTIONS_URL": cluster.actions_balancer, "ORIENTA_API_TOKEN": TOKEN,
            "ORIENTA_VAR_DIR": str(var_dir), "ORIENTA_RASA_PORT": port,
+           "OMP_NUM_THREADS": os.environ.get("ORIENTA_NLU_THREADS", "1"),  # as scripts/run.sh does
            "PYTHONPATH": f"{PROJECT_ROOT / 'bot'}:{PROJECT_ROOT}"}
     endpoints = _render("orienta.endpoints", var_dir / "endpoints.yml", env)
     credentials = _render("orienta.credentials", var_dir / "credentials.yml", env)
