@@ -124,6 +124,8 @@ def test_conversation_in_lithuanian_with_cards_reload_and_no_injection(stack, br
     details = [b for b in css(browser, ".ow-msg .ow-choice") if b.text == lt("button.offer_details")]
     assert details, "no details buttons in Lithuanian"
     before, turns = len(bot_texts(browser)), len(entries(browser))
+    # the first card has scrolled up out of the log's view: bring it back, as a learner would
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", details[0])
     details[0].click()
     explained = wait_answer(browser, before)
     assert f"{lt('offer.label.title')}: {title}" in explained[0]
