@@ -32,11 +32,6 @@ from orienta_rasa.language_id import LanguageIdentifier
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, Sanic
 
-# Sanic 21.12 rewrites its HTTP protocol methods ("touch-up") when an app starts, and cannot do it again
-# for a second app in the same process unless test mode keeps the originals. Set at collection, before any
-# test of tests/rasa_plugins starts a server (better moved to a tests/rasa_plugins/conftest.py).
-Sanic.test_mode = True
-
 LANGUAGES = supported_languages()
 LIMIT = 50
 DETECTOR = LinguaDetector()
