@@ -5,6 +5,8 @@ The tracker store is given as one SQLAlchemy URL (`sqlite:///var/tracker.db`,
 parts. The lock store, needed as soon as two Rasa processes serve the same
 conversations, is given as a Redis URL (`redis://:pass@host:6379/0`); without
 one Rasa keeps its locks in memory, which is right for a single process only.
+The Redis lock store is ours (bot/orienta_rasa/lock_store.py): Rasa's own takes
+tickets with a non-atomic read and write, so two replicas could both hold a lock.
 The file is written with owner-only permissions since it may hold a password.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from orienta.action_guard import action_endpoint_config
 from orienta.settings import Settings
 
 NLG_CLASS = "orienta_rasa.nlg.GettextNLG"
+LOCK_STORE_CLASS = "orienta_rasa.lock_store.AtomicRedisLockStore"  # Rasa's RedisLockStore, atomic tickets
 LOCK_KEY_PREFIX = "orienta"  # Redis keys become "orienta:lock:<conversation>", so a shared Redis is fine
 
 
@@ -46,9 +49,10 @@ def tracker_store_config(url: str) -> Dict[str, Any]:
 
 
 def lock_store_config(url: str) -> Dict[str, Any]:
-    """Rasa `RedisLockStore` settings for `redis://[user:password@]host[:port][/db][?key_prefix=name]`.
+    """Lock store settings for `redis://[user:password@]host[:port][/db][?key_prefix=name]`.
 
-    `rediss://` turns TLS on. Rasa wants the host as `url` and the rest as separate keys.
+    `rediss://` turns TLS on. The keys are Rasa `RedisLockStore`'s (the host as `url`, the rest as
+    separate keys), for our subclass of it with atomic tickets (LOCK_STORE_CLASS).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss") or not parts.hostname:
@@ -60,7 +64,7 @@ def lock_store_config(url: str) -> Dict[str, Any]:
     key_prefix = (query.get("key_prefix") or [LOCK_KEY_PREFIX])[-1]
     if not key_prefix.isalnum():
         raise ValueError(f"the lock store key_prefix must be letters and digits only, not {key_prefix!r}")
-    config: Dict[str, Any] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379,
+    config: Dict[str, Any] = {"type": LOCK_STORE_CLASS, "url": parts.hostname, "port": parts.port or 6379,
                               "db": int(database), "key_prefix": key_prefix}
     if parts.username:
         config["username"] = unquote(parts.username)

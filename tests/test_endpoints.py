@@ -7,6 +7,8 @@ import yaml
 from orienta.endpoints import lock_store_config, render_endpoints, tracker_store_config, write_endpoints
 from orienta.settings import Settings
 
+ATOMIC = "orienta_rasa.lock_store.AtomicRedisLockStore"  # Rasa's RedisLockStore with atomic tickets
+
 
 def test_defaults_use_sqlite_in_var_and_loopback_actions(tmp_path):
     settings = Settings.from_env({"ORIENTA_VAR_DIR": str(tmp_path)})
@@ -59,18 +61,18 @@ def test_actions_url_overrides_host_and_port():
     assert settings.actions_port == 6055  # still where the local action server listens
 
 
-def test_lock_store_url_is_rendered_for_rasas_redis_lock_store():
+def test_lock_store_url_is_rendered_for_our_atomic_redis_lock_store():
     settings = Settings.from_env({"ORIENTA_LOCK_STORE_URL": "redis://:p%40ss@cache.internal:6380/2"})
     assert render_endpoints(settings)["lock_store"] == {
-        "type": "redis", "url": "cache.internal", "port": 6380, "db": 2, "key_prefix": "orienta", "password": "p@ss",
+        "type": ATOMIC, "url": "cache.internal", "port": 6380, "db": 2, "key_prefix": "orienta", "password": "p@ss",
     }
 
 
 def test_lock_store_defaults_user_tls_and_key_prefix():
     assert lock_store_config("redis://127.0.0.1") == {
-        "type": "redis", "url": "127.0.0.1", "port": 6379, "db": 0, "key_prefix": "orienta"}
+        "type": ATOMIC, "url": "127.0.0.1", "port": 6379, "db": 0, "key_prefix": "orienta"}
     assert lock_store_config("rediss://bot:pw@r.example:6390/1?key_prefix=staging") == {
-        "type": "redis", "url": "r.example", "port": 6390, "db": 1, "key_prefix": "staging",
+        "type": ATOMIC, "url": "r.example", "port": 6390, "db": 1, "key_prefix": "staging",
         "username": "bot", "password": "pw", "use_ssl": True}
 
 
