@@ -102,8 +102,11 @@ class AtomicRedisLockStore(RedisLockStore):
         def drop_expired(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], Any]:
             if lock is None:
                 return KEEP, None, None
+            before = len(lock.tickets)
             lock.remove_expired_tickets()
-            return SAVE, lock, None
+            # Waiters call this on every poll: writing an unchanged lock would only make the other
+            # replicas' transactions retry.
+            return (SAVE if len(lock.tickets) != before else KEEP), lock, None
 
         self._transact(conversation_id, drop_expired)
 
@@ -113,8 +116,9 @@ class AtomicRedisLockStore(RedisLockStore):
         def remove(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], Any]:
             if lock is None:
                 return KEEP, None, None
-            lock.remove_ticket_for(ticket_number)
-            return SAVE, lock, None
+            before = len(lock.tickets)
+            lock.remove_ticket_for(ticket_number)  # also drops expired tickets
+            return (SAVE if len(lock.tickets) != before else KEEP), lock, None
 
         self._transact(conversation_id, remove)
 
