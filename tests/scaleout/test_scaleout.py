@@ -127,10 +127,9 @@ def test_the_planner_dialogue_through_the_balancer_spreads_over_both_replicas(cl
     assert set(served) == {url.removeprefix("http://") for url in cluster.rasa}, served
 
 
-@pytest.mark.xfail(strict=False, reason="Rasa OSS 3.6's RedisLockStore issues tickets with a non-atomic read and "
-                   "write, so two replicas taking the same conversation at the same instant can lose an event "
-                   "(RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, was reverted: #11428); seen 1 run in 2")
 def test_concurrent_turns_of_one_conversation_are_serialised_by_the_redis_lock(cluster: Cluster):
+    """Rasa's own RedisLockStore lost an event here about one run in two (RasaHQ/rasa#9213); ours is atomic
+    (bot/orienta_rasa/lock_store.py, tests/rasa_plugins/test_lock_store.py)."""
     sender = "scaleout-concurrent"
     first, second = cluster.rasa
     cluster.say(first, sender, "dober dan", language="sl")
