@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Text
 
 import httpx
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -155,7 +155,8 @@ class ActionHandoffEnded(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if not tracker.get_slot(HANDOFF_SLOT):
             return []
-        return respond(dispatcher, tracker, ended=True)
+        # Run outside a turn, so the bot listens afterwards: the learner's next message starts a turn as usual.
+        return respond(dispatcher, tracker, ended=True) + [ActionExecuted("action_listen")]
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, ended: bool) -> List[EventType]:

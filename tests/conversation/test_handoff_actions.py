@@ -4,7 +4,7 @@ import asyncio
 import httpx
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.human_handoff as handoff_actions
@@ -88,7 +88,8 @@ def test_the_request_is_stored_notified_and_pauses_the_bot_until_resolved(posts)
 
     handoff_actions._desk_parts["store"].resolve(reference, by="counsellor", note=None)
     messages, events = run(ActionHandoffEnded(), tracker("", handoff_id=reference))
-    assert "zaključil vašo prošnjo" in messages[0]["text"] and events == [SlotSet("handoff_id", None)]
+    assert "zaključil vašo prošnjo" in messages[0]["text"]
+    assert events == [SlotSet("handoff_id", None), ActionExecuted("action_listen")]
     assert run(ActionHandoffEnded(), tracker("")) == ([], [])  # nothing to end: silent
 
 

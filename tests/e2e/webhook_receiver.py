@@ -24,6 +24,11 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
+    def shutdown(self):
+        """Stop serving and close the socket, so that senders see a refused connection, not a hang."""
+        super().shutdown()
+        self.server_close()
+
     def wait_for(self, text, timeout=30):
         """The first payload whose text mentions `text`, waiting for the worker if need be."""
         deadline = time.monotonic() + timeout
