@@ -4,7 +4,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -27,6 +27,7 @@ class Stack:
     rasa_url: str
     var_dir: Path
     demo_url: str = ""  # the demo provider page with the web widget
+    settings: Dict[str, str] = field(default_factory=dict)  # what start_stack added to the environment
 
     def say(self, sender: str, text: str, **metadata) -> list:
         body = {"sender": sender, "message": text}
@@ -45,18 +46,23 @@ class Stack:
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=90)
 
+    def restart(self) -> None:
+        """Start the same stack again (same ports, settings and var dir) after `stop()`."""
+        ports = [int(self.settings[name]) for name in ("ORIENTA_RASA_PORT", "ORIENTA_ACTIONS_PORT")]
+        self.process = start_stack(self.var_dir, *ports, extra_env=self.settings).process
+
 
 def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Optional[Dict[str, str]] = None) -> Stack:
     """`extra_env`: more settings for this stack (e.g. messaging channels pointing at local fakes)."""
-    env = dict(
-        os.environ,
+    settings = dict(
         ORIENTA_RASA_PORT=str(rasa_port),
         ORIENTA_ACTIONS_PORT=str(actions_port),
         ORIENTA_VAR_DIR=str(var_dir),
         ORIENTA_API_TOKEN=TOKEN,
         ORIENTA_DEMO_PORT=str(free_port()),
     )
-    env.update(extra_env or {})
+    settings.update(extra_env or {})
+    env = dict(os.environ, **settings)
     process = subprocess.Popen(
         ["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -70,7 +76,7 @@ def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Opt
         seen.append(line)
         if line.startswith("Orienta is running."):
             return Stack(process, f"http://localhost:{rasa_port}", var_dir,
-                         f"http://127.0.0.1:{env['ORIENTA_DEMO_PORT']}")
+                         f"http://127.0.0.1:{env['ORIENTA_DEMO_PORT']}", settings)
     process.kill()
     logs = "".join((var_dir / "logs" / name).read_text()[-3000:] for name in ("rasa.log", "actions.log", "demo.log")
                    if (var_dir / "logs" / name).exists())

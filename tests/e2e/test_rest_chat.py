@@ -4,7 +4,6 @@ import pytest
 from babel.support import Translations
 
 from orienta.languages import locales_dir, supported_languages
-from tests.e2e.conftest import start_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -77,15 +76,14 @@ def test_http_api_requires_the_token(stack):
     assert response.status_code == 401
 
 
-def test_conversation_and_language_survive_a_restart(stack, ports):
+def test_conversation_and_language_survive_a_restart(stack):
     stack.say("learner-restart", UNSEEN["lt"]["greet"])
     assert stack.stop() == 0
-    restarted = start_stack(stack.var_dir, *ports)
-    stack.process = restarted.process
-    replies = restarted.say("learner-restart", "/greet")  # no language evidence in a payload
+    stack.restart()  # the same settings: the tests after this one use the same stack
+    replies = stack.say("learner-restart", "/greet")  # no language evidence in a payload
     assert replies[0]["text"] == catalog("lt").gettext("greet")
     tracker = httpx.get(
-        f"{restarted.rasa_url}/conversations/learner-restart/tracker", params={"token": "e2e-test-token"}, timeout=30
+        f"{stack.rasa_url}/conversations/learner-restart/tracker", params={"token": "e2e-test-token"}, timeout=30
     ).json()
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert UNSEEN["lt"]["greet"] in user_texts
