@@ -168,3 +168,14 @@ def test_a_second_miss_in_a_row_offers_a_counsellor(domain):
     assert message["text"] == pl.gettext("fallback_again")
     assert message["buttons"][-1] == {"title": pl.gettext("button.counsellor"), "payload": "/human_handoff"}
     assert "counsellor_after_misses" not in message["metadata"]
+
+
+@pytest.mark.parametrize("response", ["utter_restart", "utter_default"])
+def test_rasas_own_fallback_and_restart_speak_the_conversations_language(domain, response):
+    """action_restart and action_default_fallback utter these: without them the learner would get silence."""
+    nlg = GettextNLG(domain=domain)
+    for language in supported_languages():
+        message = generate(nlg, response, tracker(domain, language))
+        assert message and message["text"], (response, language)
+        expected = {"utter_restart": "restart", "utter_default": "fallback"}[response]
+        assert message["text"] == translations_for(language).gettext(expected)
