@@ -125,7 +125,11 @@ def test_conversation_in_lithuanian_with_cards_reload_and_no_injection(stack, br
     assert details, "no details buttons in Lithuanian"
     before, turns = len(bot_texts(browser)), len(entries(browser))
     # the first card has scrolled up out of the log's view: bring it back, as a learner would
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", details[0])
+    # the log scrolls smoothly: jump instead, and click once the button is inside the window
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", details[0])
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight;",
+        details[0]))
     details[0].click()
     explained = wait_answer(browser, before)
     assert f"{lt('offer.label.title')}: {title}" in explained[0]
