@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional
 
-from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
+from sqlalchemy import MetaData, Table, delete, func, inspect, select
 
-from catalogue_index.db import normalise_url
+from catalogue_index.db import get_engine
 from orienta.handoff.store import HandoffStore, as_dict
 
 EVENTS_TABLE = "events"
@@ -44,7 +44,7 @@ class LearnerData:
     """The tracker store and the handoff store, for one operator command."""
 
     def __init__(self, tracker_store_url: str, handoff_url: str) -> None:
-        self.engine = create_engine(normalise_url(tracker_store_url), future=True)
+        self.engine = get_engine(tracker_store_url)
         self.handoffs = HandoffStore(handoff_url)
 
     def _events(self) -> Optional[Table]:

@@ -7,19 +7,16 @@ never lost. SQLite is the embedded default; PostgreSQL works the same.
 from __future__ import annotations
 
 import secrets
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, create_engine, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from catalogue_index.db import normalise_url
+from catalogue_index.db import get_engine
 
 OPEN, RESOLVED = "open", "resolved"
 STATUSES = (OPEN, RESOLVED)
@@ -111,22 +108,10 @@ def new_reference() -> str:
 class HandoffStore:
     """Requests and the notification outbox in one SQL database."""
 
-    _engines: Dict[str, Any] = {}
-    _lock = threading.Lock()
-
     def __init__(self, url: str) -> None:
-        key = normalise_url(url)
-        with self._lock:
-            engine = self._engines.get(key)
-            if engine is None:
-                parsed = make_url(key)
-                if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-                engine = create_engine(key, future=True)
-                Base.metadata.create_all(engine)
-                self._engines[key] = engine
-        self.engine = engine
-        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        self.engine = get_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
