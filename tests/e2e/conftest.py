@@ -63,11 +63,21 @@ def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Opt
     )
     settings.update(extra_env or {})
     env = dict(os.environ, **settings)
+    process = launch(env, var_dir, "stack", timeout=300)
+    return Stack(process, f"http://localhost:{rasa_port}", var_dir, f"http://127.0.0.1:{env['ORIENTA_DEMO_PORT']}",
+                 settings)
+
+
+def launch(env: Dict[str, str], var_dir: Path, what: str, timeout: float) -> subprocess.Popen:
+    """scripts/run.sh with `env` in its own process group, returned once it says it is running.
+
+    If it does not get there within `timeout` seconds the whole group is killed and the error shows what it
+    printed and the end of the servers' logs."""
     process = subprocess.Popen(
         ["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + timeout
     seen = []
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -75,12 +85,14 @@ def start_stack(var_dir: Path, rasa_port: int, actions_port: int, extra_env: Opt
             break
         seen.append(line)
         if line.startswith("Orienta is running."):
-            return Stack(process, f"http://localhost:{rasa_port}", var_dir,
-                         f"http://127.0.0.1:{env['ORIENTA_DEMO_PORT']}", settings)
-    process.kill()
+            return process
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     logs = "".join((var_dir / "logs" / name).read_text()[-3000:] for name in ("rasa.log", "actions.log", "demo.log")
                    if (var_dir / "logs" / name).exists())
-    raise RuntimeError("stack did not start:\n" + "".join(seen) + logs)
+    raise RuntimeError(f"{what} did not start:\n" + "".join(seen) + logs)
 
 
 @pytest.fixture(scope="session")

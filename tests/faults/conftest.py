@@ -4,7 +4,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional
@@ -12,7 +11,7 @@ from typing import Dict, Optional
 import httpx
 import pytest
 
-from tests.e2e.conftest import PROJECT_ROOT, TOKEN, free_port
+from tests.e2e.conftest import PROJECT_ROOT, TOKEN, free_port, launch
 
 
 SAMPLE = PROJECT_ROOT / "catalogue_index" / "sample"
@@ -49,21 +48,7 @@ def start_part(part: str, var_dir: Path, rasa_port: int, actions_port: int) -> s
     env = dict(os.environ, ORIENTA_START=part, ORIENTA_RASA_PORT=str(rasa_port),
                ORIENTA_ACTIONS_PORT=str(actions_port), ORIENTA_VAR_DIR=str(var_dir), ORIENTA_API_TOKEN=TOKEN,
                ORIENTA_START_TIMEOUT="540")
-    process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.monotonic() + 600
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        seen.append(line)
-        if line.startswith("Orienta is running."):
-            return process
-    kill(process)
-    logs = "".join((var_dir / "logs" / name).read_text()[-3000:] for name in ("rasa.log", "actions.log")
-                   if (var_dir / "logs" / name).exists())
-    raise RuntimeError(f"{part} did not start:\n" + "".join(seen) + logs)
+    return launch(env, var_dir, part, timeout=600)
 
 
 def kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:

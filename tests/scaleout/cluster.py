@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from orienta.deploy import Balancer, nginx_config
+from tests.e2e.conftest import free_port
 from tests.pg_server import psql, throwaway_postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +43,6 @@ def require(*programs: str) -> Dict[str, str]:
             pytest.fail(message + "; .ci/run installs them")
         pytest.skip(message)
     return found  # type: ignore[return-value]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
