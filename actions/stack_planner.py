@@ -19,6 +19,7 @@ from orienta.offer_view import OfferPresenter
 from orienta.stack_conversation import StackPlanner, held_items, is_done
 
 logger = logging.getLogger(__name__)
+ITEMS_SLOT = "plan_items"  # the credentials named so far; plan_held gets them when the learner is done
 _planner: Optional[StackPlanner] = None
 _planner_lock = threading.Lock()
 
@@ -38,7 +39,7 @@ class ActionAskPlanHeld(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         view = OfferPresenter(conversation_language(tracker))
-        if tracker.get_slot("plan_items"):
+        if tracker.get_slot(ITEMS_SLOT):
             dispatcher.utter_message(text=view.t("plan.anything_else"),
                                      buttons=[{"title": view.t("button.plan_done"), "payload": view.t("plan.done_word")}])
         else:
@@ -68,7 +69,7 @@ class ValidatePlanStackForm(FormValidationAction):
         if tracker.get_slot("requested_slot") != "plan_held":
             return {}
         language = conversation_language(tracker)
-        items = held_items(tracker.get_slot("plan_items"))
+        items = held_items(tracker.get_slot(ITEMS_SLOT))
         text = (tracker.latest_message or {}).get("text") or ""
         if is_done(text, language):
             return {"plan_held": [item.to_slot() for item in items]}
@@ -78,11 +79,22 @@ class ValidatePlanStackForm(FormValidationAction):
         except Exception:  # noqa: BLE001 - a failed lookup must not end the form
             logger.exception("reading a credential failed")
             dispatcher.utter_message(text=OfferPresenter(language).t("search.unavailable"))
-            return {"plan_items": [i.to_slot() for i in items]}
+            return {ITEMS_SLOT: [i.to_slot() for i in items]}
         dispatcher.utter_message(**message)
         if item is not None:
             items.append(item)
-        return {"plan_items": [i.to_slot() for i in items]}
+        return {ITEMS_SLOT: [i.to_slot() for i in items]}
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """rasa-sdk keeps only the form's required slots; the list so far (`plan_items`) must be kept too.
+
+        Without it Rasa sees no slot filled, rejects the form and the credential is lost."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        recent = tracker.slots_to_validate()  # what extract_plan_held set this turn
+        if ITEMS_SLOT in recent and not any(event.get("name") == ITEMS_SLOT for event in events):
+            events.append(SlotSet(ITEMS_SLOT, recent[ITEMS_SLOT]))
+        return events
 
     async def validate_plan_held(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> Dict[Text, Any]:
@@ -109,4 +121,4 @@ class ActionPlanStack(Action):
             messages = [{"text": OfferPresenter(language).t("search.unavailable")}]
         for message in messages:
             dispatcher.utter_message(**message)
-        return [SlotSet("plan_items", None), SlotSet("plan_held", None), SlotSet("plan_goal", None)]
+        return [SlotSet(ITEMS_SLOT, None), SlotSet("plan_held", None), SlotSet("plan_goal", None)]

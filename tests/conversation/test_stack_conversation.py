@@ -105,3 +105,35 @@ def test_the_plan_action_clears_the_form_for_a_new_plan(planner, monkeypatch):
     events = asyncio.run(ActionPlanStack().run(dispatcher, tracker("no goal", plan_held=held, plan_goal="no goal"), {}))
     assert "Collected: 4 of 12 ECTS." in dispatcher.messages[1]["text"]
     assert {e["name"]: e["value"] for e in events} == {"plan_items": None, "plan_held": None, "plan_goal": None}
+
+
+def domain_with_the_planner_form():
+    return {"forms": {"plan_stack_form": {"required_slots": ["plan_held", "plan_goal"]}},
+            "slots": {name: {"type": "any", "mappings": [{"type": "custom"}]}
+                      for name in ("plan_items", "plan_held", "plan_goal", "language", "requested_slot")}}
+
+
+def run_form_validation(text, intent, **slots):
+    """The whole validation action as Rasa calls it (extraction, then validation), on a real Tracker."""
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.8}, "entities": []}
+    events = [{"event": "user", "text": text, "parse_data": message},
+              {"event": "action", "name": "plan_stack_form"}, {"event": "slot", "name": "requested_slot",
+                                                                "value": "plan_held"}]
+    tracker = Tracker("learner", {"language": "en", "requested_slot": "plan_held", **slots}, message, events, False,
+                      None, {"name": "plan_stack_form"}, "plan_stack_form")
+    dispatcher = CollectingDispatcher()
+    return asyncio.run(ValidatePlanStackForm().run(dispatcher, tracker, domain_with_the_planner_form())), dispatcher
+
+
+@pytest.mark.parametrize("intent", ["plan_stack", "rpl_validation", "find_course", "nlu_fallback"])
+def test_each_credential_is_kept_whatever_the_nlu_made_of_its_title(planner, monkeypatch, intent):
+    """rasa-sdk drops slots outside required_slots; a lost plan_items made Rasa reject the form (issue 5)."""
+    monkeypatch.setattr(stack_planner_actions, "_planner", planner)
+    events, dispatcher = run_form_validation("Maritime English, 4 ECTS, EQF 6", intent)
+    assert {"event": "slot", "name": "plan_items", "value": [{"title": "Maritime English", "ects": 4.0,
+                                                               "eqf_level": 6}],
+            "timestamp": None} in events
+    assert dispatcher.messages[0]["text"].startswith("Noted: ")
+    held = events[-1]["value"] if events[-1]["name"] == "plan_items" else None
+    events, _ = run_form_validation("that's all", "thanks", plan_items=held)
+    assert [e for e in events if e["name"] == "plan_held"][0]["value"] == held

@@ -109,10 +109,6 @@ def test_a_search_continues_whichever_replica_takes_the_turn(cluster: Cluster):
     assert set(served) == {url.removeprefix("http://") for url in cluster.actions}, served
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a known bot bug, not a scale-out one (issue 5): while plan_stack_form asks for a credential, a title the NLU "
-    "classifies as plan_stack makes the form reject it (fallback), and one classified as a knowledge topic is "
-    "answered as that topic; reproduced on a single stack"))
 def test_the_planner_dialogue_through_the_balancer_spreads_over_both_replicas(cluster: Cluster):
     sender = "scaleout-planner"
     before = len(cluster.access_log())

@@ -1,0 +1,64 @@
+"""Which language the conversation continues in, after the learner's latest message.
+
+Pure rules over plain dicts, shared by the Rasa server (orienta_rasa.language_policy
+applies them on every turn) and anything else that needs them; stdlib only.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, NamedTuple, Optional
+
+from orienta.languages import default_language, normalize_language
+
+LANGUAGE_SLOT = "language"
+CHOSEN_SLOT = "language_chosen"  # the learner asked for this language explicitly
+CHANGE_LANGUAGE_INTENT = "change_language"
+# Below this NLU confidence a `change_language` with a language entity is not taken as a request:
+# "a Python course in Polish" mentions a language without asking the bot to speak it.
+REQUEST_MIN_CONFIDENCE = 0.6
+
+
+def requested_language(intent: Dict[str, Any], entities: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The supported language a confident `change_language` request names, if any."""
+    if intent.get("name") != CHANGE_LANGUAGE_INTENT:
+        return None
+    if float(intent.get("confidence") or 0.0) < REQUEST_MIN_CONFIDENCE:
+        return None
+    for entity in entities or []:
+        if entity.get("entity") == "language":
+            code = normalize_language(entity.get("value"))
+            if code:
+                return code
+    return None
+
+
+class LanguageChoice(NamedTuple):
+    language: str
+    chosen_by_learner: bool
+
+
+def resolve_language(
+    current: Optional[str], chosen_by_learner: bool, latest_message: Dict[str, Any]
+) -> LanguageChoice:
+    """The language to answer in after `latest_message` (a Rasa parse result with `metadata`).
+
+    In order: an explicit request in this message ("switch to Polish"); a
+    language the learner chose earlier (it outranks the page and detection, so
+    the choice sticks); the page's or channel's `metadata.language`; the
+    language detected from the text; the current language (an unclear message
+    such as "ok" or "AutoCAD" keeps it); the default language.
+    """
+    message = latest_message or {}
+    requested = requested_language(message.get("intent") or {}, message.get("entities") or [])
+    if requested:
+        return LanguageChoice(requested, True)
+    current = normalize_language(current)
+    if current and chosen_by_learner:
+        return LanguageChoice(current, True)
+    metadata = message.get("metadata") or {}
+    language = (
+        normalize_language(metadata.get("language"))
+        or normalize_language(message.get("language"))
+        or current
+        or default_language()
+    )
+    return LanguageChoice(language, False)
