@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from catalogue_index.search import SearchService
 from orienta.course_finder import CourseFinder, Reply, SearchState
-from orienta.languages import default_language
+from orienta.conversation_language import turn_language
 from orienta.offer_view import OfferPresenter
 from orienta.search_request import SearchRequest, parse_position, parse_request
 
@@ -38,7 +38,8 @@ def course_finder() -> CourseFinder:
 
 
 def conversation_language(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or default_language()
+    """The language of this turn, even before Rasa has stored it in the slot (orienta.conversation_language)."""
+    return turn_language(tracker.slots, tracker.latest_message or {})
 
 
 def latest_request(tracker: Tracker) -> SearchRequest:

@@ -1,7 +1,8 @@
 """Which language the conversation continues in, after the learner's latest message.
 
-Pure rules over plain dicts, shared by the Rasa server (orienta_rasa.language_policy
-applies them on every turn) and anything else that needs them; stdlib only.
+Pure rules over plain dicts (slots, Rasa's parse result with `metadata`), shared by
+the Rasa server (orienta_rasa.language_policy stores the result on every turn, the
+NLG speaks it) and the action server; stdlib only.
 """
 from __future__ import annotations
 
@@ -62,3 +63,13 @@ def resolve_language(
         or default_language()
     )
     return LanguageChoice(language, False)
+
+
+def turn_language(slots: Dict[str, Any], latest_message: Dict[str, Any]) -> str:
+    """The language to speak now: the resolution of the latest message applied to the slots as they are.
+
+    orienta_rasa.language_policy stores the result in the `language` slot, but Rasa
+    logs a policy's events after the turn's first action, so that action (an
+    utterance, a form, a custom action) reads the language through this. Applying
+    it again to the stored slot gives the same language."""
+    return resolve_language(slots.get(LANGUAGE_SLOT), bool(slots.get(CHOSEN_SLOT)), latest_message).language

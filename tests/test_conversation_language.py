@@ -1,13 +1,7 @@
-"""The conversation's language: pure resolution rules and the action with a real Tracker."""
-import asyncio
-
+"""The conversation's language: the pure resolution rules (orienta/conversation_language.py)."""
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation_language import ActionResolveLanguage
-from orienta.conversation_language import LanguageChoice, resolve_language
+from orienta.conversation_language import LanguageChoice, resolve_language, turn_language
 
 
 def message(text="x", intent="greet", language="und", entities=(), metadata=None, confidence=0.9):
@@ -74,31 +68,6 @@ def test_language_entity_outside_change_language_is_not_a_request():
     assert resolve_language("en", False, other).language == "en"
 
 
-def tracker_with(slot_language, latest, chosen=False):
-    return Tracker(
-        sender_id="learner-1",
-        slots={"language": slot_language, "language_chosen": chosen},
-        latest_message=latest,
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
-
-
-def run_action(tracker):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionResolveLanguage().run(dispatcher, tracker, {}))
-    return events, dispatcher.messages
-
-
-def test_action_sets_slot_when_language_changes():
-    events, messages = run_action(tracker_with("en", message(text="dzień dobry", language="pl")))
-    assert events == [SlotSet("language", "pl")]
-    assert messages == []
-
-
 def test_learners_choice_sticks_over_detection_and_page():
     choice = resolve_language("lt", True, message(language="en", metadata={"language": "pl"}))
     assert choice == LanguageChoice("lt", True)
@@ -109,13 +78,9 @@ def test_explicit_request_is_remembered_as_a_choice():
     assert resolve_language("en", False, request) == LanguageChoice("sl", True)
 
 
-def test_action_records_explicit_choice():
-    request = message(intent="change_language", language="en", entities=[{"entity": "language", "value": "ro"}])
-    events, _ = run_action(tracker_with("en", request))
-    assert events == [SlotSet("language", "ro"), SlotSet("language_chosen", True)]
-
-
-def test_action_sets_nothing_when_language_stays():
-    events, messages = run_action(tracker_with("pl", message(text="ok", language="und")))
-    assert events == []
-    assert messages == []
+def test_the_turns_language_is_the_resolution_applied_to_the_slots():
+    polish = message(text="dzień dobry", language="pl")
+    assert turn_language({"language": "en"}, polish) == "pl"
+    assert turn_language({"language": "pl"}, polish) == "pl"  # again, once stored: the same
+    assert turn_language({"language": "lt", "language_chosen": True}, polish) == "lt"
+    assert turn_language({}, {}) == "en"

@@ -4,7 +4,7 @@ Rasa 3.6 checks every answer of the action server against its JSON schema with
 `jsonschema.validate(result, schema)`, which first checks the schema itself
 against the JSON Schema meta-schema, on every call: about 50 ms of CPU per
 action call on this machine, and more than half of the Rasa server's CPU under
-load (reports/load.md; `action_resolve_language` runs on every turn). The same
+load (reports/load.md; then a slot-mapping action ran on every turn). The same
 check with a validator compiled once from the same schema takes about 2 ms and
 raises the same `ValidationError` with the same explanation.
 """

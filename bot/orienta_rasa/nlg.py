@@ -19,7 +19,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from orienta.catalogs import fill, translations_for
-from orienta.languages import default_language, normalize_language, supported_languages
+from orienta.conversation_language import turn_language
+from orienta.languages import supported_languages
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ CITATION = N_("citation")  # "Source: {source}"
 FALLBACK_AGAIN = N_("fallback_again")  # the second miss in a row: topics, and a person to ask
 COUNSELLOR_BUTTON = N_("button.counsellor")
 COUNSELLOR_PAYLOAD = "/human_handoff"
-LANGUAGE_SLOT = "language"
 ANSWER_PREFIX = "utter_answer_"  # utter_answer_<topic> answers a knowledge topic
 Translate = Callable[[str], str]
 
@@ -45,12 +45,8 @@ def language_name(language: str) -> str:
 
 
 def conversation_language(slots: Dict[str, Any], latest_message: Dict[str, Any]) -> str:
-    """The `language` slot, else the latest message's detected language, else the default."""
-    return (
-        normalize_language(slots.get(LANGUAGE_SLOT))
-        or normalize_language((latest_message or {}).get("language"))
-        or default_language()
-    )
+    """The language of this turn (orienta.conversation_language), even before the slot is stored."""
+    return turn_language(slots or {}, latest_message or {})
 
 
 def render_response(

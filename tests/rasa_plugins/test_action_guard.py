@@ -48,10 +48,12 @@ def test_apology_is_translated():
     assert translations_for("lt").gettext(APOLOGY) != polish_apology()
 
 
-def test_apology_in_the_slot_language_else_the_detected_one():
+def test_apology_in_the_turns_language():
     assert apology_response(call()) == {"events": [], "responses": [{"text": polish_apology(), NOTICE_KEY: NOTICE}]}
-    by_slot = apology_response(call(slots={"language": "lt"}))
-    assert by_slot["responses"][0]["text"] == translations_for("lt").gettext(APOLOGY)
+    unclear = apology_response(call(slots={"language": "lt"}, detected="und"))
+    assert unclear["responses"][0]["text"] == translations_for("lt").gettext(APOLOGY)
+    chosen = apology_response(call(slots={"language": "lt", "language_chosen": True}))
+    assert chosen["responses"][0]["text"] == translations_for("lt").gettext(APOLOGY)
 
 
 def test_slot_filling_actions_stay_silent():

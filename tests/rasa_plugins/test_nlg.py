@@ -52,9 +52,10 @@ def test_language_names_are_endonyms():
     assert [language_name(code) for code in ("pl", "lt", "sl")] == ["Polski", "Lietuvių", "Slovenščina"]
 
 
-def test_conversation_language_prefers_slot_then_detection():
-    assert conversation_language({"language": "ro"}, {"language": "pl"}) == "ro"
-    assert conversation_language({"language": None}, {"language": "pl"}) == "pl"
+def test_conversation_language_is_the_turns_language_before_the_slot_is_stored():
+    assert conversation_language({"language": "ro"}, {"language": "pl"}) == "pl"  # the learner now writes Polish
+    assert conversation_language({"language": "ro", "language_chosen": True}, {"language": "pl"}) == "ro"
+    assert conversation_language({"language": "ro"}, {"language": "und"}) == "ro"
     assert conversation_language({}, {"language": "und"}) == "en"
 
 
@@ -91,8 +92,13 @@ def test_tell_me_more_without_topic_offers_topics(domain):
 
 
 def test_language_switch_is_confirmed_in_the_new_language(domain):
+    """The first action of the turn: the policy's SlotSet is not stored yet."""
     nlg = GettextNLG(domain=domain)
-    message = generate(nlg, "utter_language_switched", tracker(domain, "lt", detected="en"))
+    request = {"name": "change_language", "confidence": 0.95}
+    t = DialogueStateTracker.from_events("learner", [SlotSet("language", "en"), UserUttered(
+        "switch to Lithuanian", request, [{"entity": "language", "value": "lt"}], {"language": "en"})],
+        slots=domain.slots)
+    message = generate(nlg, "utter_language_switched", t)
     assert message["text"] == translations_for("lt").gettext("language_switched")
 
 

@@ -16,7 +16,7 @@ reverse proxy on this host (list it in ORIENTA_TRUSTED_PROXIES so that its
 clients are told apart) or a local tool such as the tests or the load generator.
 
 The reply's language is the message's `metadata.language` (what the page or
-platform says, as in actions/conversation_language.py), else the language
+platform says, as in orienta/conversation_language.py), else the language
 detected from the text (lingua, offline), else the default language.
 Nothing here logs the message text.
 """
