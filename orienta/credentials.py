@@ -97,7 +97,7 @@ SOCKETIO_CHANNEL_CLASS = "orienta_rasa.channels.socketio.GuardedSocketIOInput"  
 def socketio_channel(env: Mapping[str, str]) -> ChannelEntry:
     """socket.io for the web widget (widget/, served by orienta/demo_site.py); on unless ORIENTA_SOCKETIO=off.
 
-    Rasa's SocketIOInput with an output that keeps messages whole (bot/orienta_rasa/socketio_channel.py);
+    Rasa's SocketIOInput with an output that keeps messages whole (bot/orienta_rasa/channels/socketio_base.py);
     session persistence lets a conversation survive a page reload. ORIENTA_ALLOWED_ORIGINS (space-separated,
     set by scripts/run.sh, which also passes it to `rasa run --cors`) lists the pages that may connect.
     """

@@ -7,7 +7,7 @@ import socketio
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from orienta_rasa.socketio_channel import OrientaSocketIOInput, origin_allowed, text_message, user_metadata
+from orienta_rasa.channels.socketio_base import OrientaSocketIOInput, origin_allowed, text_message, user_metadata
 
 CARDS = {"type": "offer_cards", "cards": [{"type": "offer", "id": "o1", "title": "Data analysis", "url": "https://x.eu"}]}
 

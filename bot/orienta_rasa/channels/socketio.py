@@ -1,6 +1,6 @@
 """The web widget's socket.io channel behind the message guard.
 
-`OrientaSocketIOInput` (bot/orienta_rasa/socketio_channel.py: whole messages,
+`OrientaSocketIOInput` (socketio_base.py: whole messages,
 session persistence, allowed origins) with every `user_uttered` message
 passing `MessageGuard` first (empty, too long, rate limits; see guard.py).
 The per-client limit is keyed on the socket's HTTP peer address (the Sanic
@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text, Tupl
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
 
-from orienta_rasa.socketio_channel import OrientaSocketIOInput
+from .socketio_base import OrientaSocketIOInput
 
 from .guard import GuardedInputMixin
 from .rest import client_address, header_language, trusted_proxies
