@@ -23,7 +23,7 @@ from orienta_rasa.action_guard import (
 )
 
 TOKEN = "guard-test-token"
-DOMAIN = {"forms": {"course_search_form": {"required_slots": ["search_subject"]}}, "slots": {"language": {"mappings": [{"type": "custom", "action": "action_resolve_language"}]},
+DOMAIN = {"forms": {"course_search_form": {"required_slots": ["search_subject"]}}, "slots": {"region": {"mappings": [{"type": "custom", "action": "action_fill_region"}]},
                     "topic": {"mappings": [{"type": "from_entity", "entity": "topic"}]}}}
 
 
@@ -57,9 +57,9 @@ def test_apology_in_the_turns_language():
 
 
 def test_slot_filling_actions_stay_silent():
-    assert slot_mapping_actions(DOMAIN) == {"action_resolve_language"}
+    assert slot_mapping_actions(DOMAIN) == {"action_fill_region"}
     assert slot_mapping_actions(None) == set()
-    assert apology_response(call("action_resolve_language")) == {"events": [], "responses": []}
+    assert apology_response(call("action_fill_region")) == {"events": [], "responses": []}
 
 
 def test_a_failed_form_validation_ends_the_form():
