@@ -153,10 +153,10 @@ class ActionHandoffEnded(Action):
         return "action_handoff_ended"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if not tracker.get_slot(HANDOFF_SLOT):
-            return []
-        # Run outside a turn, so the bot listens afterwards: the learner's next message starts a turn as usual.
-        return respond(dispatcher, tracker, ended=True) + [ActionExecuted("action_listen")]
+        # Run outside a turn, so the bot listens afterwards: the learner's next message starts a turn as usual,
+        # also when there was nothing to end (the learner's own message ended the pause first).
+        told = respond(dispatcher, tracker, ended=True) if tracker.get_slot(HANDOFF_SLOT) else []
+        return told + [ActionExecuted("action_listen")]
 
 
 def respond(dispatcher: CollectingDispatcher, tracker: Tracker, ended: bool) -> List[EventType]:

@@ -83,7 +83,7 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import httpx
 
-    from orienta.handoff.worker import resume_conversation
+    from orienta.handoff.worker import end_pause
 
     settings = _settings(args)
     store = _store(args)
@@ -92,9 +92,8 @@ def cmd_resolve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"error: no handoff request {args.reference}\n")
         return EXIT_NOT_FOUND
     with httpx.Client() as client:
-        error = resume_conversation(client, settings, row.sender_id)
+        _, error = end_pause(store, settings, client, row)
     if error is None:
-        store.mark_resumed(row.id)
         out.write(f"{row.id} resolved; the learner has been told that the bot is back.\n")
     else:
         out.write(f"{row.id} resolved; the Rasa server could not be reached ({error}), "

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -179,6 +179,22 @@ class HandoffStore:
             row = session.get(HandoffRequest, request_id)
             if row is not None and row.resumed_at is None:
                 row.resumed_at = now or utcnow()
+
+    def claim_resume(self, request_id: str, now: Optional[datetime] = None) -> bool:
+        """Take the telling of the conversation that its pause is over; False if another process has it.
+
+        The command that resolves a request and the worker both end pauses: one atomic
+        update lets exactly one of them run the end-of-pause action in the conversation."""
+        with self.session() as session:
+            claimed = session.execute(update(HandoffRequest)
+                                      .where(HandoffRequest.id == request_id, HandoffRequest.resumed_at.is_(None))
+                                      .values(resumed_at=now or utcnow()))
+            return claimed.rowcount == 1
+
+    def release_resume(self, request_id: str) -> None:
+        """The conversation could not be told: the worker tries again."""
+        with self.session() as session:
+            session.execute(update(HandoffRequest).where(HandoffRequest.id == request_id).values(resumed_at=None))
 
     def pauses_to_end(self, now: Optional[datetime] = None) -> List[HandoffRequest]:
         """Requests whose pause is over (resolved or timed out) but the conversation was not told yet."""

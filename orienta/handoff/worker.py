@@ -11,13 +11,13 @@ import time
 from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Tuple
 
 import httpx
 
 from .config import HandoffSettings
 from .notify import deliver, retry_delay
-from .store import HandoffStore, utcnow
+from .store import HandoffRequest, HandoffStore, utcnow
 
 logger = logging.getLogger(__name__)
 RESUME_ACTION = "action_handoff_ended"
@@ -58,15 +58,26 @@ def resume_conversation(client: httpx.Client, settings: HandoffSettings, sender_
     return None if response.status_code == 200 else f"HTTP {response.status_code}: {response.text[:200]}"
 
 
+def end_pause(store: HandoffStore, settings: HandoffSettings, client: httpx.Client, request: HandoffRequest,
+              now: Optional[datetime] = None) -> Tuple[bool, Optional[str]]:
+    """Tell the conversation its pause is over unless another process already does it.
+
+    Returns whether this call told it, and the error if telling it failed (the worker retries)."""
+    if not store.claim_resume(request.id, now):
+        return False, None
+    error = resume_conversation(client, settings, request.sender_id)
+    if error is not None:
+        store.release_resume(request.id)
+    return error is None, error
+
+
 def end_pauses(store: HandoffStore, settings: HandoffSettings, client: httpx.Client,
                now: Optional[datetime] = None) -> int:
     resumed = 0
     for request in store.pauses_to_end(now):
-        error = resume_conversation(client, settings, request.sender_id)
-        if error is None:
-            store.mark_resumed(request.id, now)
-            resumed += 1
-        else:
+        told, error = end_pause(store, settings, client, request, now)
+        resumed += told
+        if error is not None:
             logger.warning("Could not resume the conversation of handoff %s: %s", request.id, error)
     return resumed
 

@@ -90,7 +90,8 @@ def test_the_request_is_stored_notified_and_pauses_the_bot_until_resolved(posts)
     messages, events = run(ActionHandoffEnded(), tracker("", handoff_id=reference))
     assert "zaključil vašo prošnjo" in messages[0]["text"]
     assert events == [SlotSet("handoff_id", None), ActionExecuted("action_listen")]
-    assert run(ActionHandoffEnded(), tracker("")) == ([], [])  # nothing to end: silent
+    # Run again (nothing to end), it says nothing and the bot still listens for the learner's next message.
+    assert run(ActionHandoffEnded(), tracker("")) == ([], [ActionExecuted("action_listen")])
 
 
 def test_a_broken_store_gives_a_localized_apology_and_the_bot_comes_back(posts, monkeypatch):

@@ -15,12 +15,15 @@ class Receiver:
     """An incoming-webhook receiver and a Rasa HTTP API, as httpx.MockTransport sees them."""
 
     def __init__(self) -> None:
-        self.up = True
+        self.up = True  # the counsellors' webhook
+        self.rasa_up = True
         self.posts = []
         self.executed = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.host == "rasa.test":
+            if not self.rasa_up:
+                raise httpx.ConnectError("connection refused", request=request)
             self.executed.append((request.url.path, dict(request.url.params), json.loads(request.content)))
             return httpx.Response(200, json={"tracker": {}, "messages": []})
         if not self.up:

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 from orienta.handoff.conversation import HandoffDesk
 from orienta.handoff.contact import Contact
 from orienta.handoff.store import RESOLVED
-from orienta.handoff.worker import run_once
+from orienta.handoff.worker import end_pause, run_once
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
 EVENTS = [{"event": "user", "text": "x", "parse_data": {"intent": {"name": "recognition"}, "entities": []}}]
@@ -59,6 +59,26 @@ def test_the_pause_ends_when_resolved_or_timed_out_and_the_conversation_is_told_
     assert run_once(store, settings, client, T0 + timedelta(minutes=4)).resumed == 0
     assert run_once(store, settings, client, T0 + timedelta(minutes=32)).resumed == 1  # the second timed out
     assert store.get(first.reference).status == RESOLVED and store.get(second.reference).status == "open"
+
+
+def test_a_pause_ended_by_the_resolve_command_is_not_ended_again_by_the_worker(store, settings, client, receiver):
+    _, opened = open_request(store, settings, client)
+    request = store.resolve(opened.reference, by="ana", note=None, now=T0 + timedelta(minutes=2))
+    assert store.claim_resume(request.id, T0 + timedelta(minutes=2))  # the command is telling the conversation
+    assert run_once(store, settings, client, T0 + timedelta(minutes=2, seconds=1)).resumed == 0
+    assert receiver.executed == []
+    assert not store.claim_resume(request.id)
+
+
+def test_a_conversation_that_could_not_be_told_is_told_by_the_worker_later(store, settings, client, receiver):
+    _, opened = open_request(store, settings, client)
+    request = store.resolve(opened.reference, by="ana", note=None, now=T0 + timedelta(minutes=2))
+    receiver.rasa_up = False
+    told, error = end_pause(store, settings, client, request, T0 + timedelta(minutes=2))
+    assert not told and "ConnectError" in error and store.get(request.id).resumed_at is None
+    receiver.rasa_up = True
+    assert run_once(store, settings, client, T0 + timedelta(minutes=3)).resumed == 1
+    assert len(receiver.executed) == 1
 
 
 def test_while_paused_the_learner_hears_the_status_and_afterwards_that_the_bot_is_back(store, settings, client):
