@@ -17,9 +17,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.conversation_language import conversation_language
 from catalogue_index.search import SearchService
 from orienta.course_finder import CourseFinder, Reply, SearchState
-from orienta.conversation_language import turn_language
 from orienta.offer_view import OfferPresenter
 from orienta.search_request import SearchRequest, parse_position, parse_request
 
@@ -35,11 +35,6 @@ def course_finder() -> CourseFinder:
         if _finder is None:
             _finder = CourseFinder(SearchService())
         return _finder
-
-
-def conversation_language(tracker: Tracker) -> str:
-    """The language of this turn, even before Rasa has stored it in the slot (orienta.conversation_language)."""
-    return turn_language(tracker.slots, tracker.latest_message or {})
 
 
 def latest_request(tracker: Tracker) -> SearchRequest:

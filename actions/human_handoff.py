@@ -19,7 +19,8 @@ from rasa_sdk.events import ActionExecuted, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.course_search import conversation_language, course_finder
+from actions.conversation_language import conversation_language
+from actions.course_search import course_finder
 from catalogue_index.lookup import offers_by_id
 from orienta.catalogs import translations_for
 from orienta.handoff.config import HandoffSettings

@@ -14,7 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.course_search import conversation_language, course_finder, entity
+from actions.conversation_language import conversation_language
+from actions.course_search import course_finder, entity
 from orienta.offer_view import OfferPresenter
 from orienta.stack_conversation import StackPlanner, held_items, is_done
 

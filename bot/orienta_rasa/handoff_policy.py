@@ -9,18 +9,16 @@ resolves the request or the pause times out. Rasa's own pause
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
 from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, USER_INTENT_RESTART
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from orienta_rasa.untrained_policy import UntrainedPolicy
 
 HANDOFF_SLOT = "handoff_id"
 STATUS_ACTION = "action_handoff_status"
@@ -38,19 +36,12 @@ def paused_reply(tracker: DialogueStateTracker) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class HandoffPausePolicy(Policy):
+class HandoffPausePolicy(UntrainedPolicy):
     """Outranks the rules (priority) only while a handoff is open; abstains otherwise."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {POLICY_PRIORITY: RULE_POLICY_PRIORITY + 1}
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, featurizer: Any = None) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
                                      rule_only_data: Optional[Dict[Text, Any]] = None,

@@ -13,17 +13,14 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.constants import POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from orienta.conversation_language import CHOSEN_SLOT, LANGUAGE_SLOT, resolve_language
+from orienta_rasa.untrained_policy import UntrainedPolicy
 
 
 def language_events(tracker: DialogueStateTracker) -> List[Event]:
@@ -42,19 +39,12 @@ def language_events(tracker: DialogueStateTracker) -> List[Event]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class ConversationLanguagePolicy(Policy):
+class ConversationLanguagePolicy(UntrainedPolicy):
     """Abstains from every prediction; adds the language slots' events (module docstring)."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {POLICY_PRIORITY: 0}  # below every other policy: a tie of zeros never goes to this one
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 execution_context: ExecutionContext, featurizer: Any = None) -> None:
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
 
     def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
                                      rule_only_data: Optional[Dict[Text, Any]] = None,

@@ -1,31 +1,16 @@
 """The language policy with real Rasa trackers, the project's domain and Rasa's own policy ensemble."""
-from pathlib import Path
-
 import pytest
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Restarted, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 
 from orienta_rasa.language_policy import ConversationLanguagePolicy
-
-DOMAIN_DIR = Path(__file__).resolve().parents[2] / "bot" / "domain"
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(DOMAIN_DIR))
+from tests.rasa_plugins.trackers import listening_tracker
 
 
 @pytest.fixture
-def policy(tmp_path):
-    return ConversationLanguagePolicy.create(ConversationLanguagePolicy.get_default_config(),
-                                             LocalModelStorage(tmp_path), Resource("language"),
-                                             ExecutionContext(GraphSchema({}), "test"))
+def policy(new_policy):
+    return new_policy(ConversationLanguagePolicy)
 
 
 def said(text, intent="greet", language="und", confidence=0.9, entities=(), metadata=None):
@@ -34,41 +19,37 @@ def said(text, intent="greet", language="und", confidence=0.9, entities=(), meta
     return UserUttered(text, parse["intent"], list(entities), parse, metadata=metadata)
 
 
-def tracker(domain, *events):
-    return DialogueStateTracker.from_events("learner", [ActionExecuted("action_listen"), *events], domain.slots)
-
-
 def test_a_detected_language_is_set_and_nothing_is_predicted(policy, domain):
-    prediction = policy.predict_action_probabilities(tracker(domain, said("dzień dobry", language="pl")), domain)
+    prediction = policy.predict_action_probabilities(listening_tracker(domain, said("dzień dobry", language="pl")), domain)
     assert max(prediction.probabilities) == 0
     assert prediction.events == [SlotSet("language", "pl")]
 
 
 def test_nothing_is_added_once_the_slots_agree(policy, domain):
-    t = tracker(domain, SlotSet("language", "pl"), ActionExecuted("action_listen"), said("ok"))
+    t = listening_tracker(domain, SlotSet("language", "pl"), ActionExecuted("action_listen"), said("ok"))
     assert policy.predict_action_probabilities(t, domain).events == []
-    t = tracker(domain, said("dzień dobry", language="pl"), SlotSet("language", "pl"), ActionExecuted("utter_greet"))
+    t = listening_tracker(domain, said("dzień dobry", language="pl"), SlotSet("language", "pl"), ActionExecuted("utter_greet"))
     assert policy.predict_action_probabilities(t, domain).events == []  # the same turn, after its first action
 
 
 def test_an_explicit_request_is_recorded_as_the_learners_choice(policy, domain):
     request = said("switch to Lithuanian", "change_language", "en", entities=[{"entity": "language", "value": "lt"}])
-    events = policy.predict_action_probabilities(tracker(domain, request), domain).events
+    events = policy.predict_action_probabilities(listening_tracker(domain, request), domain).events
     assert events == [SlotSet("language", "lt"), SlotSet("language_chosen", True)]
 
 
 def test_the_page_language_comes_from_the_messages_metadata(policy, domain):
-    t = tracker(domain, said("hello", language="en", metadata={"language": "ro-RO"}))
+    t = listening_tracker(domain, said("hello", language="en", metadata={"language": "ro-RO"}))
     assert policy.predict_action_probabilities(t, domain).events == [SlotSet("language", "ro")]
 
 
 def test_after_a_restart_nothing_is_set_until_the_learner_speaks(policy, domain):
-    t = tracker(domain, said("dzień dobry", language="pl"), SlotSet("language", "pl"), Restarted())
+    t = listening_tracker(domain, said("dzień dobry", language="pl"), SlotSet("language", "pl"), Restarted())
     assert policy.predict_action_probabilities(t, domain).events == []
 
 
 def test_the_ensemble_keeps_the_events_and_the_other_policys_action(policy, domain):
-    t = tracker(domain, said("labas", language="lt"))
+    t = listening_tracker(domain, said("labas", language="lt"))
     rule = PolicyPrediction.for_action_name(domain, "utter_greet", "RulePolicy")
     ours = policy.predict_action_probabilities(t, domain)
     best = DefaultPolicyPredictionEnsemble().combine_predictions_from_kwargs(t, domain, a=rule, b=ours)

@@ -1,9 +1,7 @@
 """The NLG renders domain responses from the catalogs in the conversation's language."""
 import asyncio
-from pathlib import Path
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -18,13 +16,6 @@ from orienta_rasa.nlg import (
     render_response,
     response_message_ids,
 )
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def domain():
-    return Domain.load(str(PROJECT_ROOT / "bot" / "domain"))
 
 
 def tracker(domain, language=None, detected="und", slots=()):
