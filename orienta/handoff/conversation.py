@@ -144,7 +144,7 @@ class HandoffDesk:
         now = now or utcnow()
         request = self.store.get(reference) if reference else None
         if request is not None:
-            self.store.mark_resumed(request.id, now)
+            self.store.claim_resume(request.id, now)  # told here: the worker has nothing left to do
         if request is None or request.status != OPEN:
             text = self.view.t(RESUMED_RESOLVED, reference=reference or "")
         else:

@@ -174,12 +174,6 @@ class HandoffStore:
                     row.pause_until = now
             return row
 
-    def mark_resumed(self, request_id: str, now: Optional[datetime] = None) -> None:
-        with self.session() as session:
-            row = session.get(HandoffRequest, request_id)
-            if row is not None and row.resumed_at is None:
-                row.resumed_at = now or utcnow()
-
     def claim_resume(self, request_id: str, now: Optional[datetime] = None) -> bool:
         """Take the telling of the conversation that its pause is over; False if another process has it.
 
