@@ -10,7 +10,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 
 
 class UntrainedPolicy(Policy):
-    """A policy without a featurizer or training; subclasses register themselves with `is_trainable=False`."""
+    """A policy with nothing to train; subclasses register themselves with `is_trainable=False`."""
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource

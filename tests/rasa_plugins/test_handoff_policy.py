@@ -25,7 +25,7 @@ def test_it_abstains_when_no_handoff_is_open(policy, domain):
 
 def test_while_paused_every_message_gets_the_status_then_the_bot_listens(policy, domain):
     t = listening_tracker(domain, SlotSet("handoff_id", "H-ABC234"), ActionExecuted("action_listen"),
-                UserUttered("find me a course", {"name": "find_course"}))
+                          UserUttered("find me a course", {"name": "find_course"}))
     prediction = policy.predict_action_probabilities(t, domain)
     assert predicted(prediction, domain) == "action_handoff_status"
     assert prediction.policy_priority > 4  # above the RulePolicy, whose rules would answer the intent
@@ -35,5 +35,5 @@ def test_while_paused_every_message_gets_the_status_then_the_bot_listens(policy,
 
 def test_restart_still_works_while_paused(policy, domain):
     t = listening_tracker(domain, SlotSet("handoff_id", "H-ABC234"), ActionExecuted("action_listen"),
-                UserUttered("/restart", {"name": "restart"}))
+                          UserUttered("/restart", {"name": "restart"}))
     assert predicted(policy.predict_action_probabilities(t, domain), domain) is None

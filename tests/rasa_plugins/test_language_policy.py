@@ -20,7 +20,8 @@ def said(text, intent="greet", language="und", confidence=0.9, entities=(), meta
 
 
 def test_a_detected_language_is_set_and_nothing_is_predicted(policy, domain):
-    prediction = policy.predict_action_probabilities(listening_tracker(domain, said("dzień dobry", language="pl")), domain)
+    t = listening_tracker(domain, said("dzień dobry", language="pl"))
+    prediction = policy.predict_action_probabilities(t, domain)
     assert max(prediction.probabilities) == 0
     assert prediction.events == [SlotSet("language", "pl")]
 
@@ -28,7 +29,8 @@ def test_a_detected_language_is_set_and_nothing_is_predicted(policy, domain):
 def test_nothing_is_added_once_the_slots_agree(policy, domain):
     t = listening_tracker(domain, SlotSet("language", "pl"), ActionExecuted("action_listen"), said("ok"))
     assert policy.predict_action_probabilities(t, domain).events == []
-    t = listening_tracker(domain, said("dzień dobry", language="pl"), SlotSet("language", "pl"), ActionExecuted("utter_greet"))
+    t = listening_tracker(domain, said("dzień dobry", language="pl"), SlotSet("language", "pl"),
+                          ActionExecuted("utter_greet"))
     assert policy.predict_action_probabilities(t, domain).events == []  # the same turn, after its first action
 
 
