@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import bm25s
 import numpy as np
@@ -37,18 +37,64 @@ def tokenize(text: str) -> List[str]:
     return tokens
 
 
+class LexicalCorpus:
+    """Documents as lists of token ids, added one at a time.
+
+    A large catalogue is streamed through this, so only one offer's token strings
+    exist at a time; the shared vocabulary holds each distinct token once.
+    """
+
+    def __init__(self) -> None:
+        self.vocabulary: Dict[str, int] = {}
+        self.documents: List[List[int]] = []
+
+    def add(self, text: str) -> None:
+        vocabulary = self.vocabulary
+        self.documents.append([vocabulary.setdefault(token, len(vocabulary)) for token in tokenize(text) or [""]])
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
 class LexicalIndex:
     """BM25 over documents identified by int64 ids."""
 
-    def __init__(self, ids: Sequence[int], texts: Sequence[str]) -> None:
+    def __init__(self, ids: Sequence[int], texts: Iterable[str]) -> None:
+        corpus = LexicalCorpus()
+        for text in texts:
+            corpus.add(text)
+        self._init(ids, corpus)
+
+    @classmethod
+    def from_corpus(cls, ids: Sequence[int], corpus: LexicalCorpus) -> "LexicalIndex":
+        index = cls.__new__(cls)
+        index._init(ids, corpus)
+        return index
+
+    def _init(self, ids: Sequence[int], corpus: LexicalCorpus) -> None:
         self.ids = np.asarray(ids, dtype=np.int64)
-        self._position = {int(i): n for n, i in enumerate(self.ids)}
+        if len(self.ids) != len(corpus):
+            raise ValueError(f"{len(corpus)} documents but {len(self.ids)} ids")
+        # id -> position without a dict per document: positions of the sorted ids
+        self._order = np.argsort(self.ids, kind="stable")
+        self._sorted_ids = self.ids[self._order]
         self._bm25 = bm25s.BM25()
-        if len(texts):
-            self._bm25.index([tokenize(t) or [""] for t in texts], show_progress=False)
+        if len(corpus):
+            self._bm25.index((corpus.documents, corpus.vocabulary), show_progress=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def _mask(self, allowed_ids: Sequence[int]) -> np.ndarray:
+        """1.0 at the position of every allowed id that is indexed, else 0.0."""
+        wanted = np.asarray(allowed_ids, dtype=np.int64)
+        slots = np.searchsorted(self._sorted_ids, wanted)
+        inside = slots < len(self._sorted_ids)
+        slots, wanted = slots[inside], wanted[inside]
+        found = slots[self._sorted_ids[slots] == wanted]
+        mask = np.zeros(len(self), dtype=np.float32)
+        mask[self._order[found]] = 1.0
+        return mask
 
     def search(
         self, query: str, k: int, allowed_ids: Optional[Sequence[int]] = None
@@ -57,11 +103,7 @@ class LexicalIndex:
         tokens = tokenize(query)
         if not len(self) or not tokens or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        mask = None
-        if allowed_ids is not None:
-            mask = np.zeros(len(self), dtype=np.float32)
-            positions = [self._position[int(i)] for i in allowed_ids if int(i) in self._position]
-            mask[positions] = 1.0
+        mask = None if allowed_ids is None else self._mask(allowed_ids)
         scores = self._bm25.get_scores(tokens, weight_mask=mask)
         k = min(k, int((scores > 0).sum()))
         if k == 0:

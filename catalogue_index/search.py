@@ -18,9 +18,9 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 from sqlalchemy import func, select
@@ -31,7 +31,7 @@ from orienta.settings import Settings
 from .embedder import Embedder
 from .filters import FacetTable, OfferFacets, SearchFilters, eur_rates, to_eur
 from .fusion import cosine_with_lexical_bonus, reciprocal_rank_fusion
-from .lexical import LexicalIndex
+from .lexical import LexicalCorpus, LexicalIndex
 from .models import ImportRun, Offer
 from .store import CatalogueStore
 from .vector_index import StaleIndexError, VectorIndex
@@ -43,6 +43,7 @@ CANDIDATES = 100  # per ranker, before fusion
 # absolute floor, separates "a weaker match" from "nothing to do with it".
 DENSE_MARGIN = 0.06
 EMBED_BATCH = 256
+OPEN_ATTEMPTS = 3  # scans of a catalogue that an import keeps changing under a build
 
 
 @dataclass(frozen=True)
@@ -95,20 +96,25 @@ def offer_document(offer: Offer, rates: Dict[str, float]) -> OfferDocument:
     return OfferDocument(offer.id, texts, lexical, facets)
 
 
-def load_documents(store: CatalogueStore, chunk: int = 2000) -> List[OfferDocument]:
-    """Every stored offer as an OfferDocument, ordered by id (a stable order for the fingerprint)."""
+def iter_documents(store: CatalogueStore, chunk: int = 2000,
+                   offer_ids: Optional[Sequence[str]] = None) -> Iterator[OfferDocument]:
+    """Stored offers as OfferDocuments, ordered by id (a stable order for the fingerprint), a chunk in memory."""
     rates = eur_rates()
-    documents: List[OfferDocument] = []
     with store.session() as session:
-        ids = list(session.scalars(select(Offer.id).order_by(Offer.id)))
+        ids = list(offer_ids) if offer_ids is not None else list(
+            session.scalars(select(Offer.id).order_by(Offer.id)))
         for start in range(0, len(ids), chunk):
             rows = session.scalars(select(Offer).where(Offer.id.in_(ids[start:start + chunk])).options(
                 selectinload(Offer.provider), selectinload(Offer.language_rows), selectinload(Offer.outcome_rows),
                 selectinload(Offer.skill_rows)))
             by_id = {row.id: row for row in rows}
-            documents.extend(offer_document(by_id[i], rates) for i in ids[start:start + chunk])
+            documents = [offer_document(by_id[i], rates) for i in ids[start:start + chunk] if i in by_id]
             session.expunge_all()
-    return documents
+            yield from documents
+
+
+def load_documents(store: CatalogueStore) -> List[OfferDocument]:
+    return list(iter_documents(store))
 
 
 def catalogue_version(store: CatalogueStore) -> Tuple[int, int]:
@@ -118,51 +124,108 @@ def catalogue_version(store: CatalogueStore) -> Tuple[int, int]:
                 session.scalar(select(func.max(ImportRun.id))) or 0)
 
 
-def fingerprint(documents: Sequence[OfferDocument]) -> str:
-    digest = hashlib.sha256()
-    for document in documents:
-        digest.update(document.offer_id.encode())
+class Fingerprint:
+    """SHA-256 of the offers' ids and texts, fed one document at a time (in id order)."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+
+    def add(self, document: OfferDocument) -> None:
+        self._digest.update(document.offer_id.encode())
         for language in sorted(document.texts):
-            digest.update(b"\x1f" + language.encode() + b"\x1e" + document.texts[language].encode())
+            self._digest.update(b"\x1f" + language.encode() + b"\x1e" + document.texts[language].encode())
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def fingerprint(documents: Iterable[OfferDocument]) -> str:
+    digest = Fingerprint()
+    for document in documents:
+        digest.add(document)
     return digest.hexdigest()
+
+
+def vector_texts(document: OfferDocument) -> List[str]:
+    """The texts of one offer that get a vector each: one per language, in language order."""
+    return [document.texts[language] for language in sorted(document.texts)]
+
+
+@dataclass
+class CatalogueScan:
+    """One streamed pass over the catalogue: what serving keeps, without the offers' texts.
+
+    At 100,000 offers the texts themselves take about a gigabyte as Python objects, so
+    the engine keeps facets, BM25 token ids and which vector belongs to which offer, and
+    reads an offer's text from the store when it needs one.
+    """
+
+    facets: List[OfferFacets] = field(default_factory=list)
+    lexical: LexicalCorpus = field(default_factory=LexicalCorpus)
+    vector_offer: List[int] = field(default_factory=list)  # vector id -> offer position
+    digest: Fingerprint = field(default_factory=Fingerprint)
+
+    @classmethod
+    def of(cls, documents: Iterable[OfferDocument]) -> "CatalogueScan":
+        scan = cls()
+        for document in documents:
+            scan.add(document)
+        return scan
+
+    def add(self, document: OfferDocument) -> None:
+        position = len(self.facets)
+        self.facets.append(document.facets)
+        self.lexical.add(document.lexical)
+        self.vector_offer.extend([position] * len(document.texts))
+        self.digest.add(document)
 
 
 class SearchEngine:
     """Search over a snapshot of the catalogue (SearchService swaps in a new one after imports)."""
 
-    def __init__(self, documents: Sequence[OfferDocument], vectors: VectorIndex, vector_offer: np.ndarray,
-                 embedder: Embedder) -> None:
-        self.documents = list(documents)
-        self.facets = FacetTable([d.facets for d in self.documents])
+    def __init__(self, scan: CatalogueScan, vectors: VectorIndex, embedder: Embedder,
+                 store: Optional[CatalogueStore] = None) -> None:
+        self.facets = FacetTable(scan.facets)
         self.vectors = vectors
-        self.vector_offer = vector_offer  # vector id -> offer position
-        self.lexical = LexicalIndex(range(len(self.documents)), [d.lexical for d in self.documents])
+        self.vector_offer = np.asarray(scan.vector_offer, dtype=np.int64)
+        self.lexical = LexicalIndex.from_corpus(range(len(scan.facets)), scan.lexical)
         self.embedder = embedder
-        self.store: Optional[CatalogueStore] = None  # where the documents came from (set by `open`)
+        self.store = store  # where the offers came from; their texts are read from it on demand
         self.version: Optional[Tuple[int, int]] = None
+
+    def __len__(self) -> int:
+        return len(self.facets)
 
     # -- building ---------------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _vector_texts(documents: Sequence[OfferDocument]) -> Tuple[List[str], np.ndarray]:
-        texts, owners = [], []
-        for position, document in enumerate(documents):
-            for language in sorted(document.texts):
-                texts.append(document.texts[language])
-                owners.append(position)
-        return texts, np.asarray(owners, dtype=np.int64)
-
-    @staticmethod
-    def _build_vectors(texts: Sequence[str], embedder: Embedder, index_dir: Path, catalogue_fingerprint: str,
+    def _build_vectors(store: CatalogueStore, embedder: Embedder, index_dir: Path, expected: int,
                        progress=None) -> VectorIndex:
-        """Embed every offer version and save the index atomically (the old one serves until the swap)."""
-        chunks = []
-        for start in range(0, len(texts), EMBED_BATCH):
-            chunks.append(embedder.passages(texts[start:start + EMBED_BATCH]))
-            if progress:
-                progress(min(EMBED_BATCH, len(texts) - start))
-        vectors = np.vstack(chunks) if chunks else np.zeros((0, embedder.dimension), dtype=np.float32)
-        index = VectorIndex.build(vectors, np.arange(len(texts)), embedder.name, catalogue_fingerprint)
+        """Embed every offer version, batch by batch into the index, and save it atomically.
+
+        The texts are streamed from the store again, and the fingerprint saved is that of the
+        texts embedded here (the caller compares it with its own scan to see an import in between).
+        The old index serves until the swap.
+        """
+        index = VectorIndex.create(embedder.dimension, expected, embedder.name, "")
+        digest = Fingerprint()
+        batch: List[str] = []
+
+        def flush() -> None:
+            if batch:
+                index.add(embedder.passages(batch), np.arange(len(index), len(index) + len(batch)))
+                if progress:
+                    progress(len(batch))
+                batch.clear()
+
+        for document in iter_documents(store):
+            digest.add(document)
+            for text in vector_texts(document):
+                batch.append(text)
+                if len(batch) == EMBED_BATCH:
+                    flush()
+        flush()
+        index.metadata = replace(index.metadata, fingerprint=digest.hexdigest())
         index.save(Path(index_dir))
         return index
 
@@ -170,26 +233,32 @@ class SearchEngine:
     def open(cls, store: CatalogueStore, embedder: Embedder, index_dir: Path, *, rebuild: bool = True,
              progress=None) -> "SearchEngine":
         """The engine for the stored catalogue; the saved index is used only if it matches model and texts."""
-        documents = load_documents(store)
-        texts, owners = cls._vector_texts(documents)
-        catalogue_fingerprint = fingerprint(documents)
-        try:
-            vectors = VectorIndex.load(Path(index_dir), embedder.name, embedder.dimension, catalogue_fingerprint)
-        except StaleIndexError as why:
-            if not rebuild:
-                raise
-            logger.info("building the search index (%s)", why)
-            vectors = cls._build_vectors(texts, embedder, index_dir, catalogue_fingerprint, progress)
-        engine = cls(documents, vectors, owners, embedder)
-        engine.store = store
-        engine.version = catalogue_version(store)
-        return engine
+        for _ in range(OPEN_ATTEMPTS):
+            version = catalogue_version(store)
+            scan = CatalogueScan.of(iter_documents(store))
+            catalogue_fingerprint = scan.digest.hexdigest()
+            try:
+                vectors = VectorIndex.load(Path(index_dir), embedder.name, embedder.dimension, catalogue_fingerprint)
+            except StaleIndexError as why:
+                if not rebuild:
+                    raise
+                logger.info("building the search index (%s)", why)
+                vectors = cls._build_vectors(store, embedder, index_dir, len(scan.vector_offer), progress)
+                if vectors.metadata.fingerprint != catalogue_fingerprint:
+                    logger.info("the catalogue changed while the index was built; scanning it again")
+                    continue
+            engine = cls(scan, vectors, embedder, store)
+            engine.version = version
+            return engine
+        raise StaleIndexError(f"the catalogue kept changing while its index was built ({OPEN_ATTEMPTS} tries)")
 
     # -- searching --------------------------------------------------------------------------------------------------
 
     def document(self, offer_id: str) -> Optional[OfferDocument]:
-        position = self.facets.position.get(offer_id)
-        return None if position is None else self.documents[position]
+        """One offer's searchable view, read from the store (None if it is not in this snapshot)."""
+        if offer_id not in self.facets.position or self.store is None:
+            return None
+        return next(iter_documents(self.store, offer_ids=[offer_id]), None)
 
     def _dense(self, query_vector: np.ndarray, allowed: Optional[np.ndarray], k: int) -> List[Tuple[int, float]]:
         """(offer position, best cosine of its versions), best first."""
@@ -250,7 +319,7 @@ class SearchEngine:
         hits = []
         for position, score in fused[offset: offset + top_k]:
             by_name = dict(zip(names, (rank.get(position) for rank in ranks)))
-            hits.append(SearchHit(self.documents[position].offer_id, float(score), by_name.get("dense"),
+            hits.append(SearchHit(self.facets.offer_ids[position], float(score), by_name.get("dense"),
                                   by_name.get("lexical")))
         return SearchResult(hits, total, applied, relaxed, (time.perf_counter() - started) * 1000)
 

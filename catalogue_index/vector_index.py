@@ -2,10 +2,14 @@
 
 One small interface (build, search, save, load), faiss behind it. Vectors are
 L2-normalised so inner product equals cosine. The index type follows the
-collection size: exact `Flat` search up to `FLAT_LIMIT` vectors (at 384
-dimensions, 100k vectors are ~150 MB and an exact scan takes milliseconds, so
-there is nothing to gain from approximation and no recall to lose), HNSW above
-(no training step, good recall, supports filtered search).
+collection size: exact `Flat` search up to `FLAT_LIMIT` vectors, HNSW above.
+An exact scan reads every vector for every query: at 50,000 vectors of 384
+dimensions that is 77 MB and a few milliseconds, at 148,000 (100,000 offers)
+it was 15-45 ms here, most of the 50 ms budget (reports/search.md). HNSW needs
+no training step, answers in about a millisecond with high recall, and takes
+filters during the walk. A filter that leaves few vectors (at most
+`EXACT_LIMIT`) is answered by an exact scan of just those, which is cheap and
+exact, where a graph walk would have to pass many excluded neighbours.
 Saving is atomic: a new version is written beside the old one and a `current`
 symlink is swapped with one rename, so readers never see a half-written index,
 and a build killed midway leaves the previous index serving (its leftovers are
@@ -17,18 +21,22 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence, Tuple
 
 import faiss
 import numpy as np
 
-FLAT_LIMIT = 200_000
+FLAT_LIMIT = 50_000
+EXACT_LIMIT = 20_000  # allowed vectors at or below this are scanned exactly (HNSW indexes)
 HNSW_NEIGHBOURS = 32
 METADATA_FILE = "metadata.json"
 INDEX_FILE = "vectors.faiss"
 CURRENT = "current"
+# One OpenMP thread per query: a server answers many learners at once, and on a small machine two
+# threads fighting over one query were slower than one (measured in reports/search.md).
+SEARCH_THREADS = 1
 LEFTOVER_AGE = 3600.0  # seconds: an unfinished build older than this was killed, not still running
 
 
@@ -55,6 +63,22 @@ class IndexMetadata:
             if have != want:
                 return f"{name} is {have!r}, expected {want!r}"
         return None
+
+
+def _selector(allowed: np.ndarray, count: int):
+    """A faiss selector for `allowed` ids, and the array it reads (which must outlive the search).
+
+    Ids here are small and dense (0..n-1), so a bitmap (one bit per id, O(1) per test,
+    built by numpy) is the cheap choice; ids far beyond the collection size fall back to
+    faiss's hashed batch selector.
+    """
+    top = int(allowed.max())
+    if allowed.min() >= 0 and top < 64 * max(count, 1):
+        bits = np.zeros(top + 1, dtype=bool)
+        bits[allowed] = True
+        packed = np.packbits(bits, bitorder="little")
+        return faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed)), packed  # n counts bytes
+    return faiss.IDSelectorBatch(allowed), allowed
 
 
 def index_kind(count: int) -> str:
@@ -98,24 +122,38 @@ class VectorIndex:
     def __init__(self, index: faiss.Index, metadata: IndexMetadata) -> None:
         self._index = index
         self.metadata = metadata
+        self._stored: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None  # see _stored_vectors
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids: Sequence[int], model: str, fingerprint: str) -> "VectorIndex":
-        vectors = normalise(vectors) if len(vectors) else np.zeros((0, 0), dtype=np.float32)
-        ids = np.asarray(ids, dtype=np.int64)
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(vectors)} vectors but {len(ids)} ids")
-        dimension = vectors.shape[1] if len(vectors) else 0
-        kind = index_kind(len(ids))
+    def create(cls, dimension: int, expected_count: int, model: str, fingerprint: str) -> "VectorIndex":
+        """An empty index of the kind that suits `expected_count` vectors; fill it with `add`."""
+        kind = index_kind(expected_count)
         if kind == "flat":
             inner = faiss.IndexFlatIP(max(dimension, 1))
         else:
             inner = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efSearch = 128
-        index = faiss.IndexIDMap2(inner)
+        return cls(faiss.IndexIDMap2(inner), IndexMetadata(model, dimension, fingerprint, 0, kind))
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, ids: Sequence[int], model: str, fingerprint: str) -> "VectorIndex":
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(vectors)} vectors but {len(ids)} ids")
+        dimension = np.atleast_2d(vectors).shape[1] if len(vectors) else 0
+        index = cls.create(dimension, len(ids), model, fingerprint)
+        index.add(vectors, ids)
+        return index
+
+    def add(self, vectors: np.ndarray, ids: Sequence[int]) -> None:
+        """Add a batch (a build adds batch by batch, so it never holds a second copy of all vectors)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(vectors)} vectors but {len(ids)} ids")
         if len(ids):
-            index.add_with_ids(vectors, ids)
-        return cls(index, IndexMetadata(model, dimension, fingerprint, len(ids), kind))
+            self._index.add_with_ids(normalise(vectors), ids)
+            self.metadata = replace(self.metadata, count=self._index.ntotal)
+            self._stored = None
 
     def __len__(self) -> int:
         return self._index.ntotal
@@ -131,16 +169,51 @@ class VectorIndex:
             allowed = np.asarray(allowed_ids, dtype=np.int64)
             if len(allowed) == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            selector = faiss.IDSelectorBatch(allowed)
+            if self.metadata.kind == "hnsw" and len(allowed) <= EXACT_LIMIT:
+                return self._exact_among(normalise(query)[0], k, allowed)
+            selector, keep_alive = _selector(allowed, len(self))
             params = (
                 faiss.SearchParametersHNSW(sel=selector, efSearch=256)
                 if self.metadata.kind == "hnsw"
                 else faiss.SearchParameters(sel=selector)
             )
             k = min(k, len(allowed))
-        scores, ids = self._index.search(normalise(query), min(k, len(self)), params=params)
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(SEARCH_THREADS)
+        try:
+            scores, ids = self._index.search(normalise(query), min(k, len(self)), params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+    def _stored_vectors(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored vectors (a view into faiss, no copy), the sorted external ids and their rows."""
+        if self._stored is None:
+            inner = faiss.downcast_index(self._index.index)
+            storage = faiss.downcast_index(inner.storage) if hasattr(inner, "storage") else inner
+            count, dimension = storage.ntotal, storage.d
+            vectors = faiss.rev_swig_ptr(storage.get_xb(), count * dimension).reshape(count, dimension)
+            external = faiss.vector_to_array(self._index.id_map)
+            order = np.argsort(external, kind="stable")
+            self._stored = (vectors, external[order], order)
+        return self._stored
+
+    def _exact_among(self, query: np.ndarray, k: int, allowed: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Exact cosine search among the `allowed` ids only."""
+        vectors, sorted_ids, rows = self._stored_vectors()
+        slots = np.searchsorted(sorted_ids, allowed)
+        inside = slots < len(sorted_ids)
+        slots, allowed = slots[inside], allowed[inside]
+        known = sorted_ids[slots] == allowed
+        ids, rows = allowed[known], rows[slots[known]]
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = vectors[rows] @ query
+        k = min(k, len(ids))
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return ids[best], scores[best].astype(np.float32)
 
     # -- persistence -----------------------------------------------------------
     def save(self, root: Path) -> Path:

@@ -175,23 +175,26 @@ def cmd_index_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     meta = engine.vectors.metadata
     seconds = time.perf_counter() - started
     if args.json:
-        _print_json({"ok": True, "offers": len(engine.documents), "vectors": meta.count, "kind": meta.kind,
+        _print_json({"ok": True, "offers": len(engine), "vectors": meta.count, "kind": meta.kind,
                      "model": meta.model, "fingerprint": meta.fingerprint, "seconds": round(seconds, 2)}, out)
     else:
-        out.write(f"Search index ready: {len(engine.documents)} offers, {meta.count} vectors ({meta.kind}), "
+        out.write(f"Search index ready: {len(engine)} offers, {meta.count} vectors ({meta.kind}), "
                   f"model {meta.model}, {seconds:.1f} s\n")
     return EXIT_OK
 
 
 def _describe_hits(engine, hits, language: Optional[str]) -> List[Dict[str, Any]]:
     """What a person or a script needs to see of each hit, read in one session."""
+    from catalogue_index.filters import eur_rates
     from catalogue_index.models import Offer
+    from catalogue_index.search import offer_document
 
     described = []
+    rates = eur_rates()
     with engine.store.session() as session:
         for hit in hits:
             offer = session.get(Offer, hit.offer_id)
-            facets = engine.document(hit.offer_id).facets
+            facets = offer_document(offer, rates).facets
             price = ("free" if offer.price_free else
                      f"{offer.price_amount:g} {offer.price_currency}" if offer.price_amount is not None else None)
             described.append({

@@ -158,7 +158,7 @@ def run_quality(queries_path: Path) -> dict:
         started = time.perf_counter()
         engine = SearchEngine.open(store, embedder, work / "index")
         build_seconds = time.perf_counter() - started
-        offers = len(engine.documents)
+        offers = len(engine)
         rows = []
         for query in queries:
             filters = parse_filter_args(query.get("filters") or [])
@@ -240,7 +240,7 @@ def worker_build(size: int, work: Path) -> dict:
     started = time.perf_counter()
     engine = SearchEngine.open(store, embedder, work / "index")
     build_seconds = time.perf_counter() - started
-    offers, texts = len(engine.documents), len(engine.vector_offer)
+    offers, texts = len(engine), len(engine.vector_offer)
     return {"size": size, "records": records, "import_seconds": import_seconds,
             "import_records_per_s": records / import_seconds, "model_load_seconds": model_seconds,
             "build_seconds": build_seconds, "offers": offers, "vector_texts": texts,

@@ -2,7 +2,7 @@
 import pytest
 
 from catalogue_index.fusion import reciprocal_rank_fusion
-from catalogue_index.lexical import LexicalIndex, fold, tokenize
+from catalogue_index.lexical import LexicalCorpus, LexicalIndex, fold, tokenize
 
 DOCS = {
     10: "Advanced Excel for financial analysis: pivot tables and Power Query",
@@ -46,6 +46,23 @@ def test_no_match_returns_nothing(index):
 def test_allowed_ids_filter(index):
     ids, _ = index.search("python", 5, allowed_ids=[13, 14])
     assert list(ids) == [13]
+
+
+def test_allowed_ids_that_are_not_indexed_are_ignored(index):
+    ids, _ = index.search("python", 5, allowed_ids=[13, 99, -1])
+    assert list(ids) == [13]
+
+
+def test_a_streamed_corpus_ranks_like_the_texts():
+    corpus = LexicalCorpus()
+    for text in DOCS.values():
+        corpus.add(text)
+    streamed, direct = LexicalIndex.from_corpus(list(DOCS), corpus), LexicalIndex(list(DOCS), list(DOCS.values()))
+    for query in ("excel pivot", "programavimo kursai", "mikroposwiadczenie python"):
+        assert [list(a) for a in streamed.search(query, 5)] == [list(b) for b in direct.search(query, 5)]
+    assert len(corpus.vocabulary) < sum(len(tokenize(text)) for text in DOCS.values())  # each token once
+    with pytest.raises(ValueError):
+        LexicalIndex.from_corpus([1, 2], corpus)
 
 
 def test_rrf_rewards_agreement():

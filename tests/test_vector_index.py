@@ -21,7 +21,8 @@ def kind(request, monkeypatch):
 
 def test_index_kind_by_size():
     assert index_kind(1_000) == "flat"
-    assert index_kind(100_000) == "flat"
+    assert index_kind(50_000) == "flat"
+    assert index_kind(148_000) == "hnsw"  # 100,000 offers
     assert index_kind(1_000_000) == "hnsw"
 
 
@@ -43,6 +44,52 @@ def test_search_only_among_allowed_ids(kind):
     found, _ = index.search(vectors[17], 10, allowed_ids=allowed)
     assert sorted(found) == allowed
     assert len(index.search(vectors[17], 10, allowed_ids=[])[0]) == 0
+
+
+def test_hnsw_filters_during_the_walk_when_many_ids_are_allowed(monkeypatch):
+    monkeypatch.setattr(vector_index, "FLAT_LIMIT", 10)
+    monkeypatch.setattr(vector_index, "EXACT_LIMIT", 5)
+    vectors = random_vectors(300, seed=6)
+    index = VectorIndex.build(vectors, np.arange(300), "m", "fp")
+    allowed = np.arange(0, 300, 2)  # 150 allowed: more than EXACT_LIMIT, so the graph walk filters
+    found, scores = index.search(vectors[40], 10, allowed_ids=allowed)
+    assert found[0] == 40 and scores[0] == pytest.approx(1.0, abs=1e-4)
+    assert all(i % 2 == 0 for i in found) and len(found) == 10
+    assert index.search(vectors[41], 10, allowed_ids=allowed)[0][0] != 41
+
+
+def test_exact_scan_of_few_allowed_ids_equals_brute_force(monkeypatch):
+    monkeypatch.setattr(vector_index, "FLAT_LIMIT", 10)
+    vectors = random_vectors(300, seed=7)
+    ids = np.arange(300)[::-1] + 500  # external ids in another order than the rows
+    index = VectorIndex.build(vectors, ids, "m", "fp")
+    allowed = np.array([510, 620, 777, 799, 123456])  # one unknown id
+    found, scores = index.search(vectors[0], 3, allowed_ids=allowed)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    rows = 799 - allowed[:4]  # external id 500 + (299 - row)
+    expected = allowed[:4][np.argsort(-(unit[rows] @ unit[0]))][:3]
+    assert list(found) == list(expected)
+    assert list(scores) == sorted(scores, reverse=True)
+
+
+def test_allowed_ids_far_beyond_the_collection_still_filter(kind):
+    vectors = random_vectors(50, seed=4)
+    ids = np.arange(50) * 1_000_000  # sparse ids: no bitmap for these
+    index = VectorIndex.build(vectors, ids, "m", "fp")
+    found, _ = index.search(vectors[7], 10, allowed_ids=[7_000_000, 9_000_000])
+    assert sorted(found) == [7_000_000, 9_000_000]
+
+
+def test_built_batch_by_batch_equals_built_at_once(kind):
+    vectors = random_vectors(120, seed=5)
+    whole = VectorIndex.build(vectors, np.arange(120), "m", "fp")
+    batched = VectorIndex.create(DIM, 120, "m", "fp")
+    for start in range(0, 120, 50):
+        batched.add(vectors[start:start + 50], np.arange(start, min(start + 50, 120)))
+    assert batched.metadata.count == whole.metadata.count == 120
+    assert batched.metadata.kind == whole.metadata.kind == kind
+    for row in (0, 64, 119):
+        assert list(batched.search(vectors[row], 5)[0]) == list(whole.search(vectors[row], 5)[0])
 
 
 def test_empty_index_returns_nothing():

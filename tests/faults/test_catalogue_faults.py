@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from catalogue_index.search import SearchEngine, fingerprint, load_documents
+from catalogue_index.search import fingerprint, load_documents, vector_texts
 from catalogue_index.store import CatalogueStore
 from catalogue_index.vector_index import CURRENT, METADATA_FILE, StaleIndexError, VectorIndex
 from tests.e2e.conftest import PROJECT_ROOT
@@ -119,5 +119,5 @@ def test_index_build_killed_midway_keeps_the_old_index_which_is_then_refused_and
 
     rebuilt = json.loads(orienta_cli(var_dir, "index", "build", "--json").stdout)
     assert rebuilt["fingerprint"] == new_fingerprint
-    assert rebuilt["vectors"] == len(SearchEngine._vector_texts(documents)[0])
+    assert rebuilt["vectors"] == sum(len(vector_texts(d)) for d in documents)
     assert current_version(var_dir) != old_version and not (index_dir / old_version).exists()

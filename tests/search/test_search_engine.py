@@ -6,7 +6,7 @@ import pytest
 from catalogue_index.embedder import Embedder
 from catalogue_index.filters import SearchFilters
 from catalogue_index.importers import load
-from catalogue_index.search import SearchEngine
+from catalogue_index.search import SearchEngine, fingerprint, load_documents
 from catalogue_index.store import CatalogueStore
 from catalogue_index.vector_index import StaleIndexError, VectorIndex
 
@@ -65,3 +65,40 @@ def test_index_is_reused_and_rebuilt_when_the_catalogue_changes(store, embedder,
     with pytest.raises(StaleIndexError):
         VectorIndex.load(index_dir, "another-model", embedder.dimension, second.vectors.metadata.fingerprint)
     assert second.search("polars").hits[0].offer_id == PYTHON
+
+
+def test_an_import_between_scan_and_build_is_seen_not_lost(store, embedder, tmp_path):
+    """The saved fingerprint is that of the texts embedded; a change after the scan makes `open` scan again."""
+    records = [r for r in load(str(EXAMPLES)).records if r.data.get("id") == PYTHON]
+    records[0].data["title"] = {**records[0].data["title"], "en": "Data analysis with Python and DuckDB"}
+    builds = []
+
+    class ImportingEmbedder:
+        """Asked for its dimension after the scan, when the index is checked: an import lands then."""
+        name = embedder.name
+
+        @property
+        def dimension(self):
+            if not builds:
+                store.import_records(records, source="edit", format="json")
+            return embedder.dimension
+
+        def passages(self, texts):
+            builds.append(len(texts))
+            return embedder.passages(texts)
+
+        def queries(self, texts):
+            return embedder.queries(texts)
+
+    engine = SearchEngine.open(store, ImportingEmbedder(), tmp_path / "index")
+    assert engine.search("duckdb", ranker="lexical").hits[0].offer_id == PYTHON  # the new text, not the scanned one
+    assert engine.vectors.metadata.fingerprint == fingerprint(load_documents(store))
+    assert len(builds) == 1  # the second scan found the index just built
+
+
+def test_offer_texts_are_read_from_the_store_not_kept(store, embedder, tmp_path):
+    engine = SearchEngine.open(store, embedder, tmp_path / "index")
+    assert not hasattr(engine, "documents")
+    assert len(engine) == 2
+    assert "Python" in engine.document(PYTHON).texts["en"]
+    assert engine.document("ofr-not-in-the-catalogue") is None
