@@ -113,7 +113,8 @@ bench: setup
 	$(RASA_ENV) $(RASA_PYTHON) scripts/bench_nlu.py --model bot/models/orienta.tar.gz \
 	  --heldout tests/nlu_heldout --report reports/nlu.md
 	$(RASA_ENV) $(RASA_PYTHON) scripts/bench_nlu_cv.py --report reports/nlu_cv.md
-	$(PYTHON) scripts/bench_search.py --report reports/search.md
+	# a real 100k build takes hours here: at 100k the offers get random vectors, serving is measured for real
+	$(PYTHON) scripts/bench_search.py --report reports/search.md --random-passages-from 100000
 	$(PYTHON) scripts/bench_load.py --start-stack --learners 20 --duration 60 --warmup 10 --report reports/load.md
 
 # --- locks -----------------------------------------------------------------------

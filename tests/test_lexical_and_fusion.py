@@ -60,7 +60,7 @@ def test_a_streamed_corpus_ranks_like_the_texts():
     streamed, direct = LexicalIndex.from_corpus(list(DOCS), corpus), LexicalIndex(list(DOCS), list(DOCS.values()))
     for query in ("excel pivot", "programavimo kursai", "mikroposwiadczenie python"):
         assert [list(a) for a in streamed.search(query, 5)] == [list(b) for b in direct.search(query, 5)]
-    assert len(corpus.vocabulary) < sum(len(tokenize(text)) for text in DOCS.values())  # each token once
+    assert len(corpus.vocab) < sum(len(tokenize(text)) for text in DOCS.values())  # each token once
     with pytest.raises(ValueError):
         LexicalIndex.from_corpus([1, 2], corpus)
 
