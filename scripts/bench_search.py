@@ -75,7 +75,18 @@ SPEED_TEMPLATES = {
 # -- helpers --------------------------------------------------------------------------------------------------------
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (ru_maxrss is in KiB on Linux)."""
+    """Peak resident set size of this process so far, in MB.
+
+    Linux's VmHWM belongs to this program alone; ru_maxrss also counts the parent's
+    size at fork, so a worker started by a parent that holds the model would report
+    the parent's memory (it did, once: every worker "peaked" at 1,391 MB).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -456,7 +467,7 @@ def render_report(facts: Dict[str, str], quality: Optional[dict], speed: Optiona
         lines += ["", f"The machine has {facts.get('nproc', '?')} cores shared with other work; the 1-minute load "
                       "average after each step shows how contended the timing was (above the core count, other "
                       "processes competed for the CPU and latencies and throughput are worse than on an idle machine).",
-                  "", "Peak RSS is `ru_maxrss` of each process: *import* is the build process after the SQLite "
+                  "", "Peak RSS is the high-water mark (`VmHWM`) of each process: *import* is the build process after the SQLite "
                       "import, *build* the same process after indexing (includes the model), *serve* the process "
                       "that only opens the saved index and answers queries.",
                   "", "### Targets", "",
