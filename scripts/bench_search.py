@@ -15,7 +15,7 @@ Speed: for each size (synthetic catalogues, catalogue_index/synthetic.py) a
 "build" subprocess imports the catalogue and builds the index, then a "serve"
 subprocess opens the saved index (as a restarted service would) and times
 queries in five languages with and without filters after a warm-up. Each
-runs in its own process so peak RSS (ru_maxrss) is per size and per role.
+runs in its own process so peak RSS (VmHWM) is per size and per role.
 Targets (issue 4): p95 <= 50 ms per query, >= 150 offers/s index build,
 <= 1.5 GB RSS at 100k offers. A missed target is printed as MISSED and
 reported; it is not an error (the exit status is non-zero only on failures).
@@ -332,7 +332,7 @@ def worker_serve(size: int, work: Path, count: int, labelled: Optional[Path], ra
 
 
 def run_worker(role: str, size: int, work: Path, count: int, labelled: Path, random_passages: bool = False) -> dict:
-    """Run one worker role in a fresh interpreter (so ru_maxrss belongs to it alone) and read its JSON answer."""
+    """Run one worker role in a fresh interpreter (so its peak RSS is its own) and read its JSON answer."""
     out = work / f"{role}.json"
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", role, "--size", str(size),
                "--workdir", str(work), "--out", str(out), "--speed-queries", str(count), "--queries", str(labelled),
