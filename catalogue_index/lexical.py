@@ -16,6 +16,8 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import bm25s
 import numpy as np
 
+from .arrays import IdLookup, best_first
+
 PREFIX_LENGTH = 6
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -100,9 +102,7 @@ class LexicalIndex:
         self.ids = np.asarray(ids, dtype=np.int64)
         if len(self.ids) != len(corpus):
             raise ValueError(f"{len(corpus)} documents but {len(self.ids)} ids")
-        # id -> position without a dict per document: positions of the sorted ids
-        self._order = np.argsort(self.ids, kind="stable")
-        self._sorted_ids = self.ids[self._order]
+        self._lookup = IdLookup(self.ids)
         self._bm25 = bm25s.BM25()
         if len(corpus):
             self._bm25.index(corpus, show_progress=False)
@@ -112,13 +112,9 @@ class LexicalIndex:
 
     def _mask(self, allowed_ids: Sequence[int]) -> np.ndarray:
         """1.0 at the position of every allowed id that is indexed, else 0.0."""
-        wanted = np.asarray(allowed_ids, dtype=np.int64)
-        slots = np.searchsorted(self._sorted_ids, wanted)
-        inside = slots < len(self._sorted_ids)
-        slots, wanted = slots[inside], wanted[inside]
-        found = slots[self._sorted_ids[slots] == wanted]
+        _, positions = self._lookup.positions(allowed_ids)
         mask = np.zeros(len(self), dtype=np.float32)
-        mask[self._order[found]] = 1.0
+        mask[positions] = 1.0
         return mask
 
     def search(
@@ -133,6 +129,5 @@ class LexicalIndex:
         k = min(k, int((scores > 0).sum()))
         if k == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
+        best = best_first(scores, k)
         return self.ids[best], scores[best].astype(np.float32)

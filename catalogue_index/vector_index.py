@@ -28,6 +28,8 @@ from typing import Optional, Sequence, Tuple
 import faiss
 import numpy as np
 
+from .arrays import IdLookup, best_first
+
 FLAT_LIMIT = 50_000
 EXACT_LIMIT = 20_000  # allowed vectors at or below this are scanned exactly (HNSW indexes)
 HNSW_NEIGHBOURS = 32
@@ -122,7 +124,7 @@ class VectorIndex:
     def __init__(self, index: faiss.Index, metadata: IndexMetadata) -> None:
         self._index = index
         self.metadata = metadata
-        self._stored: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None  # see _stored_vectors
+        self._stored: Optional[Tuple[np.ndarray, IdLookup]] = None  # see _stored_vectors
 
     @classmethod
     def create(cls, dimension: int, expected_count: int, model: str, fingerprint: str) -> "VectorIndex":
@@ -187,32 +189,24 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
-    def _stored_vectors(self) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The stored vectors (a view into faiss, no copy), the sorted external ids and their rows."""
+    def _stored_vectors(self) -> Tuple[np.ndarray, IdLookup]:
+        """An HNSW index's stored vectors (a view into faiss, no copy) and where each external id's row is."""
         if self._stored is None:
-            inner = faiss.downcast_index(self._index.index)
-            storage = faiss.downcast_index(inner.storage) if hasattr(inner, "storage") else inner
+            storage = faiss.downcast_index(faiss.downcast_index(self._index.index).storage)
             count, dimension = storage.ntotal, storage.d
             vectors = faiss.rev_swig_ptr(storage.get_xb(), count * dimension).reshape(count, dimension)
-            external = faiss.vector_to_array(self._index.id_map)
-            order = np.argsort(external, kind="stable")
-            self._stored = (vectors, external[order], order)
+            self._stored = (vectors, IdLookup(faiss.vector_to_array(self._index.id_map)))
         return self._stored
 
     def _exact_among(self, query: np.ndarray, k: int, allowed: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Exact cosine search among the `allowed` ids only."""
-        vectors, sorted_ids, rows = self._stored_vectors()
-        slots = np.searchsorted(sorted_ids, allowed)
-        inside = slots < len(sorted_ids)
-        slots, allowed = slots[inside], allowed[inside]
-        known = sorted_ids[slots] == allowed
-        ids, rows = allowed[known], rows[slots[known]]
+        vectors, rows_of = self._stored_vectors()
+        ids, rows = rows_of.positions(allowed)
         if len(ids) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = vectors[rows] @ query
         k = min(k, len(ids))
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
+        best = best_first(scores, k)
         return ids[best], scores[best].astype(np.float32)
 
     # -- persistence -----------------------------------------------------------

@@ -264,6 +264,10 @@ class RandomPassageEmbedder:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+def uses_random_passages(size: int, random_from: Optional[int]) -> bool:
+    return random_from is not None and size >= random_from
+
+
 def bench_embedder(random_passages: bool):
     from catalogue_index.embedder import Embedder
 
@@ -336,7 +340,7 @@ def run_worker(role: str, size: int, work: Path, count: int, labelled: Path, ran
     out = work / f"{role}.json"
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", role, "--size", str(size),
                "--workdir", str(work), "--out", str(out), "--speed-queries", str(count), "--queries", str(labelled),
-               *(["--random-passages-from", "1"] if random_passages else [])]
+               *(["--random-passages-from", str(size)] if random_passages else [])]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(f"{role} worker for {size} offers failed ({completed.returncode}):\n"
@@ -348,7 +352,7 @@ def run_speed(sizes: Sequence[int], count: int, labelled: Path, random_from: Opt
     results = []
     for size in sizes:
         work = Path(tempfile.mkdtemp(prefix=f"orienta-bench-{size}-"))
-        random_passages = random_from is not None and size >= random_from
+        random_passages = uses_random_passages(size, random_from)
         try:
             print(f"[speed] {size} offers: import and build{' (random passage vectors)' if random_passages else ''} ...",
                   flush=True)
@@ -555,11 +559,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
     if args.worker:
+        random_passages = uses_random_passages(args.size, args.random_passages_from)
         if args.worker == "build":
-            answer = worker_build(args.size, args.workdir, bool(args.random_passages_from))
+            answer = worker_build(args.size, args.workdir, random_passages)
         else:
-            answer = worker_serve(args.size, args.workdir, args.speed_queries, args.queries,
-                                  bool(args.random_passages_from))
+            answer = worker_serve(args.size, args.workdir, args.speed_queries, args.queries, random_passages)
         args.out.write_text(json.dumps(answer))
         return 0
 
